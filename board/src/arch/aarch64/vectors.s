@@ -1,0 +1,86 @@
+// The EL1 exception vector table: 4 groups (current EL on SP_EL0, current EL on SP_ELx,
+// lower EL AArch64, lower EL AArch32) x 4 kinds (synchronous, IRQ, FIQ, SError).
+// Every entry saves the full register frame on SP_EL1 and calls
+// `__board_exception(vector_index, &mut ExceptionFrame)`; if that returns, the frame
+// (possibly changed) is restored and `eret` resumes.
+
+.equ FRAME_SIZE, 288
+
+.macro VECTOR index
+    .balign 0x80
+    sub     sp, sp, #FRAME_SIZE
+    stp     x0, x1, [sp, #0]
+    mov     x0, #\index
+    b       __exception_common
+.endm
+
+.section .text.__exception_vectors, "ax"
+.balign 0x800
+.global __exception_vectors
+__exception_vectors:
+    VECTOR 0
+    VECTOR 1
+    VECTOR 2
+    VECTOR 3
+    VECTOR 4
+    VECTOR 5
+    VECTOR 6
+    VECTOR 7
+    VECTOR 8
+    VECTOR 9
+    VECTOR 10
+    VECTOR 11
+    VECTOR 12
+    VECTOR 13
+    VECTOR 14
+    VECTOR 15
+
+__exception_common:
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    stp     x18, x19, [sp, #144]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    mrs     x1, elr_el1
+    stp     x30, x1, [sp, #240]
+    mrs     x2, spsr_el1
+    mrs     x3, sp_el0
+    stp     x2, x3, [sp, #256]
+    mrs     x4, esr_el1
+    mrs     x5, far_el1
+    stp     x4, x5, [sp, #272]
+
+    mov     x1, sp
+    bl      __board_exception
+
+    ldp     x30, x1, [sp, #240]
+    msr     elr_el1, x1
+    ldp     x2, x3, [sp, #256]
+    msr     spsr_el1, x2
+    msr     sp_el0, x3
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldp     x18, x19, [sp, #144]
+    ldp     x20, x21, [sp, #160]
+    ldp     x22, x23, [sp, #176]
+    ldp     x24, x25, [sp, #192]
+    ldp     x26, x27, [sp, #208]
+    ldp     x28, x29, [sp, #224]
+    add     sp, sp, #FRAME_SIZE
+    eret

@@ -1,0 +1,23 @@
+//! ruvix-pi kernel: the boot pipeline (stages 0–4 in `boot`), then the idle loop.
+#![no_std]
+#![no_main]
+
+mod boot;
+mod panic;
+#[cfg(feature = "qemu-test")]
+mod selftest;
+
+use ruvix_board as board;
+
+/// Called by `board`'s entry code (`boot.s`) on core 0 at EL1, with the boot stack, vectors
+/// and a zeroed .bss; `dtb` is the device-tree address the firmware passed (0 if none).
+#[unsafe(no_mangle)]
+extern "C" fn kernel_main(dtb: u64) -> ! {
+    let entry_counter = board::timer::counter();
+    let hardware = boot::stage0_hardware::run(dtb, entry_counter);
+
+    #[cfg(feature = "qemu-test")]
+    selftest::run_requested(&hardware);
+
+    boot::idle(&hardware)
+}

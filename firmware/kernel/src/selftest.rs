@@ -1,0 +1,140 @@
+//! QEMU self-test scenarios, compiled into test images only (feature `qemu-test`).
+//!
+//! The host test harness names a scenario on the semihosting command line; the kernel has
+//! booted through the same stage 0 as the real image, then provokes the situation under test.
+//! A scenario either ends QEMU itself with a status (`selftest <name>: ok` → 0) or provokes a
+//! fault whose report the harness checks (the fault handler exits with status 3). Scenarios
+//! never change how the kernel under test works: they only poke at it.
+
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::board;
+use board::arch::{fault_probe, semihosting};
+use board::{BoardInfo, ExitCode};
+
+/// A word in .rodata (W^X: writing it must fault).
+static RODATA_WORD: u64 = 0x5eed_0000_0000_0001;
+/// An AArch64 `ret` instruction in .data (W^X: executing it must fault).
+static DATA_CODE: AtomicU32 = AtomicU32::new(0xd65f_03c0);
+/// Page 0 is never mapped.
+const UNMAPPED_ADDRESS: u64 = 0x8;
+
+const SCENARIOS: &[(&str, fn(&BoardInfo))] = &[
+    ("boot", boot),
+    ("data-abort", data_abort),
+    ("write-rodata", write_rodata),
+    ("exec-data", exec_data),
+    ("stack-overflow", stack_overflow),
+    ("timer", timer),
+];
+
+/// Run the scenario named on the semihosting command line, if any; without one the test
+/// image behaves like the real firmware.
+pub fn run_requested(info: &BoardInfo) {
+    let mut buffer = [0u8; 256];
+    let Some(command_line) = semihosting::command_line(&mut buffer) else { return };
+    let Some(&(name, scenario)) = command_line
+        .split_whitespace()
+        .find_map(|word| SCENARIOS.iter().find(|(name, _)| *name == word))
+    else {
+        defmt::warn!("selftest: no known scenario in command line \"{=str}\"", command_line);
+        return;
+    };
+    defmt::info!("selftest {=str}: start", name);
+    scenario(info);
+    // Scenarios that expect a fault only get here if the fault did not happen.
+    defmt::error!("selftest {=str}: failed: the expected fault did not happen", name);
+    board::fatal_stop(ExitCode::Failure);
+}
+
+fn pass(name: &str) -> ! {
+    defmt::info!("selftest {=str}: ok", name);
+    board::console::flush();
+    board::fatal_stop(ExitCode::Success)
+}
+
+fn boot(_: &BoardInfo) {
+    pass("boot");
+}
+
+fn data_abort(_: &BoardInfo) {
+    defmt::info!("selftest: reading unmapped address {=u64:#x}", UNMAPPED_ADDRESS);
+    // SAFETY: the read is meant to fault; the fault report stops the machine.
+    let value = unsafe { fault_probe::read_u64(UNMAPPED_ADDRESS) };
+    defmt::error!("read {=u64:#x} from an unmapped address", value);
+}
+
+fn write_rodata(_: &BoardInfo) {
+    let address = core::ptr::addr_of!(RODATA_WORD) as u64;
+    defmt::info!("selftest: writing to rodata at {=u64:#x}", address);
+    // SAFETY: the write is meant to fault (rodata is mapped read-only); if the mapping were
+    // wrong the word would change, which nothing else reads.
+    unsafe { fault_probe::write_u64(address, 0) };
+}
+
+fn exec_data(_: &BoardInfo) {
+    let address = DATA_CODE.as_ptr() as u64;
+    let _ = DATA_CODE.load(Ordering::Relaxed);
+    defmt::info!("selftest: executing from data at {=u64:#x}", address);
+    // SAFETY: the fetch is meant to fault (data is never executable); if it did not, the word
+    // is a plain `ret`, which returns at once.
+    unsafe { fault_probe::call(address) };
+}
+
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    if depth == u64::MAX {
+        return 0; // never reached: the guard page stops the recursion long before
+    }
+    // A page of locals per call, kept alive across the recursive call so the compiler can
+    // neither drop the frame nor turn the recursion into a loop.
+    let mut frame = [depth; 512];
+    core::hint::black_box(&mut frame);
+    let below = recurse(depth + 1);
+    core::hint::black_box(frame[(depth % 512) as usize]) + below
+}
+
+fn stack_overflow(_: &BoardInfo) {
+    let guard = board::layout::get().boot_stack_guard;
+    defmt::info!(
+        "selftest: recursing into the stack guard page at {=u64:#x}..{=u64:#x}",
+        guard.start,
+        guard.end
+    );
+    let _ = core::hint::black_box(recurse(0));
+}
+
+/// Count tick interrupts over a measured interval of the counter.
+fn timer(_: &BoardInfo) {
+    const INTERVAL_MS: u64 = 500;
+    let hz = u64::from(crate::boot::TICK_HZ);
+    board::timer::start_tick(crate::boot::TICK_HZ);
+    board::cpu::enable_interrupts();
+    // Start on a tick edge, so the count is not off by one from where we began.
+    let first = board::timer::ticks();
+    while board::timer::ticks() == first {
+        board::cpu::wait_for_interrupt();
+    }
+    let start_ticks = board::timer::ticks();
+    let start = board::timer::counter();
+    let span = board::timer::frequency() * INTERVAL_MS / 1000;
+    while board::timer::counter() - start < span {
+        board::cpu::wait_for_interrupt();
+    }
+    let counted = board::timer::ticks() - start_ticks;
+    let elapsed = board::timer::counter() - start;
+    let expected = hz * INTERVAL_MS / 1000;
+    defmt::info!(
+        "selftest: timer ticks {=u64} in {=u64} counter cycles at {=u64} Hz (configured {=u64} Hz, expected {=u64})",
+        counted,
+        elapsed,
+        board::timer::frequency(),
+        hz,
+        expected
+    );
+    if counted.abs_diff(expected) <= 1 {
+        pass("timer");
+    }
+    defmt::error!("selftest timer: failed: {=u64} ticks, expected {=u64}", counted, expected);
+    board::fatal_stop(ExitCode::Failure);
+}

@@ -1,0 +1,164 @@
+//! Memory attributes of a mapping and their encoding in leaf descriptors.
+
+use core::fmt;
+
+use crate::descriptor::{
+    AF, AP_EL0, AP_READ_ONLY, ATTR_INDEX_MASK, ATTR_INDEX_SHIFT, PXN, SH_INNER, SH_OUTER, UXN,
+};
+
+/// Memory type of a mapping; each is one fixed `MAIR_EL1` attribute index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemoryKind {
+    /// Normal memory, inner + outer write-back read/write-allocate (RAM).
+    Normal,
+    /// Normal memory, inner + outer non-cacheable (buffers shared with non-coherent agents).
+    NormalNonCacheable,
+    /// Device-nGnRE (MMIO).
+    Device,
+}
+
+impl MemoryKind {
+    /// The `AttrIndx` this kind uses, i.e. its byte in [`crate::MAIR_EL1_VALUE`].
+    pub const fn attr_index(self) -> u64 {
+        match self {
+            Self::Device => 0,
+            Self::Normal => 1,
+            Self::NormalNonCacheable => 2,
+        }
+    }
+
+    /// The kind for an `AttrIndx`; `None` for indices [`crate::MAIR_EL1_VALUE`] leaves unused.
+    pub const fn from_attr_index(index: u64) -> Option<Self> {
+        match index {
+            0 => Some(Self::Device),
+            1 => Some(Self::Normal),
+            2 => Some(Self::NormalNonCacheable),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for MemoryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Normal => "normal",
+            Self::NormalNonCacheable => "normal-nc",
+            Self::Device => "device",
+        })
+    }
+}
+
+/// What EL1 may do with a mapping's data (EL0 never has access).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Reads only (AP\[2\] = 1).
+    ReadOnly,
+    /// Reads and writes (AP\[2\] = 0).
+    ReadWrite,
+}
+
+impl fmt::Display for Access {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ReadOnly => "RO",
+            Self::ReadWrite => "RW",
+        })
+    }
+}
+
+/// Attributes of a mapping. Displays compactly, e.g. `normal RW XN`, `normal RO X`,
+/// `device RW XN`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Attributes {
+    /// Memory type.
+    pub memory: MemoryKind,
+    /// Read-only or read-write.
+    pub access: Access,
+    /// Whether EL1 may execute from it (never at EL0).
+    pub executable: bool,
+}
+
+/// Why [`Attributes`] cannot be encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttributeError {
+    /// Device memory must never be executable (speculative fetches would touch MMIO).
+    ExecutableDevice,
+}
+
+impl fmt::Display for AttributeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ExecutableDevice => f.write_str("device memory cannot be executable"),
+        }
+    }
+}
+
+impl Attributes {
+    /// Data: normal, read-write, never executable.
+    pub const NORMAL_RW: Self = Self::new(MemoryKind::Normal, Access::ReadWrite, false);
+    /// Read-only data: normal, read-only, never executable.
+    pub const NORMAL_RO: Self = Self::new(MemoryKind::Normal, Access::ReadOnly, false);
+    /// Code: normal, read-only, executable.
+    pub const NORMAL_RX: Self = Self::new(MemoryKind::Normal, Access::ReadOnly, true);
+    /// Uncached buffers: normal non-cacheable, read-write, never executable.
+    pub const NORMAL_NC_RW: Self =
+        Self::new(MemoryKind::NormalNonCacheable, Access::ReadWrite, false);
+    /// MMIO: device, read-write, never executable.
+    pub const DEVICE_RW: Self = Self::new(MemoryKind::Device, Access::ReadWrite, false);
+
+    /// Attributes from their parts (checked when encoded).
+    pub const fn new(memory: MemoryKind, access: Access, executable: bool) -> Self {
+        Self {
+            memory,
+            access,
+            executable,
+        }
+    }
+
+    /// The attribute bits of a leaf descriptor (AttrIndx, AP, SH, AF, PXN, UXN); the caller
+    /// adds the valid/type bits and the output address.
+    pub const fn encode(self) -> Result<u64, AttributeError> {
+        if self.executable && matches!(self.memory, MemoryKind::Device) {
+            return Err(AttributeError::ExecutableDevice);
+        }
+        let mut bits = AF | UXN | (self.memory.attr_index() << ATTR_INDEX_SHIFT);
+        bits |= match self.memory {
+            // SH is ignored for Device memory, which is always outer shareable; say so.
+            MemoryKind::Device => SH_OUTER,
+            MemoryKind::Normal | MemoryKind::NormalNonCacheable => SH_INNER,
+        };
+        if matches!(self.access, Access::ReadOnly) {
+            bits |= AP_READ_ONLY;
+        }
+        if !self.executable {
+            bits |= PXN;
+        }
+        Ok(bits)
+    }
+
+    /// The attributes of a leaf descriptor; `None` for encodings this crate never writes
+    /// (an unused `AttrIndx`, or EL0 access).
+    pub const fn decode(descriptor: u64) -> Option<Self> {
+        if descriptor & AP_EL0 != 0 {
+            return None;
+        }
+        let memory =
+            match MemoryKind::from_attr_index((descriptor & ATTR_INDEX_MASK) >> ATTR_INDEX_SHIFT) {
+                Some(memory) => memory,
+                None => return None,
+            };
+        let access = if descriptor & AP_READ_ONLY != 0 {
+            Access::ReadOnly
+        } else {
+            Access::ReadWrite
+        };
+        Some(Self::new(memory, access, descriptor & PXN == 0))
+    }
+}
+
+impl fmt::Display for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let exec = if self.executable { "X" } else { "XN" };
+        write!(f, "{} {} {}", self.memory, self.access, exec)
+    }
+}
