@@ -1,0 +1,50 @@
+# ruvix-pi: the front door. `just --list` shows every recipe.
+#
+# The two commands of the quick start (README):
+#   tools/setup.sh && just run [rpi3|rpi4]    set up, build, boot under QEMU, show the log
+#   tools/setup.sh && just test               set up, run every test (host + QEMU, both boards)
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+runner := "cargo run --quiet -p ruvix-runner --"
+
+# List the recipes.
+default:
+    @just --list
+
+# Install what is missing (Rust targets, QEMU 10, just, defmt-print); quick when all is there.
+setup:
+    tools/setup.sh
+
+# Build kernel8.img (and its ELF) for one board, or `all` for both boards plus the test images.
+build board="all":
+    {{ if board == "all" { runner + " build --all" } else { runner + " build --board " + board } }}
+
+# Boot the firmware under QEMU (raspi3b by default, `just run rpi4` for raspi4b); Ctrl-C stops.
+run board="rpi3" *qemu_args="": setup
+    {{runner}} build --board {{board}}
+    {{runner}} run --board {{board}} {{qemu_args}}
+
+# Boot under QEMU waiting for gdb on :1234 (see README, Debugging).
+debug board="rpi3": setup
+    {{runner}} build --board {{board}}
+    {{runner}} run --board {{board}} --gdb
+
+# Every test: host unit tests, then the QEMU boot tests on both boards.
+test: setup unit-test qemu-test
+
+# Host unit tests of the hardware-independent crates and tools.
+unit-test:
+    cargo test --workspace --exclude ruvix-kernel --exclude ruvix-board --exclude ruvix-qemu-tests
+
+# QEMU tests: build the test images for both boards, boot each scenario, check the log.
+qemu-test:
+    {{runner}} build --all
+    cargo test -p ruvix-qemu-tests
+
+# Formatting and lints, host and firmware target (what review expects to be clean).
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --exclude ruvix-kernel --exclude ruvix-board --all-targets -- -D warnings
+    cargo clippy -p ruvix-kernel --target aarch64-unknown-none --features board-rpi3,qemu-test -- -D warnings
+    cargo clippy -p ruvix-kernel --target aarch64-unknown-none --features board-rpi4 -- -D warnings

@@ -1,0 +1,81 @@
+//! Helpers shared by the QEMU boot tests in `tests/`: boot a scenario of the test image on a
+//! board, and pull numbers out of log lines.
+//!
+//! The images must be built first (`just qemu-test` does it: `ruvix-runner build --all`).
+
+use std::time::Duration;
+
+pub use ruvix_runner::{Board, Outcome, Qemu};
+
+/// Generous: a cold QEMU on a loaded 2-core machine boots in well under a second, but CI
+/// machines vary.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Exit statuses the kernel uses (board::ExitCode).
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_EXCEPTION: i32 = 3;
+
+/// Boot the test image of `board` with `scenario` on the semihosting command line.
+pub fn boot_scenario(board: Board, scenario: &str) -> Outcome {
+    let qemu = Qemu::for_test(board)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .semihosting_args([scenario])
+        .timeout(TIMEOUT);
+    let outcome = qemu.run().unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
+    assert!(!outcome.timed_out, "QEMU timed out\n{}", outcome.log());
+    outcome
+}
+
+/// The hexadecimal number that follows `marker` in `line` (`"at 0x8c348"` → 0x8c348).
+pub fn hex_after(line: &str, marker: &str) -> u64 {
+    let rest = line
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("{marker:?} not in {line:?}"))
+        .1
+        .trim_start();
+    let digits: String = rest
+        .trim_start_matches("0x")
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    u64::from_str_radix(&digits, 16).unwrap_or_else(|e| panic!("bad hex after {marker:?} in {line:?}: {e}"))
+}
+
+/// The decimal number that follows `marker` in `line`.
+pub fn number_after(line: &str, marker: &str) -> u64 {
+    let rest = line
+        .split_once(marker)
+        .unwrap_or_else(|| panic!("{marker:?} not in {line:?}"))
+        .1
+        .trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits
+        .parse()
+        .unwrap_or_else(|e| panic!("bad number after {marker:?} in {line:?}: {e}"))
+}
+
+/// Generate one `#[test]` per board for a check `fn(Board)`.
+#[macro_export]
+macro_rules! on_both_boards {
+    ($($check:ident),* $(,)?) => {
+        mod rpi3 {
+            $( #[test] fn $check() { super::$check($crate::Board::Rpi3) } )*
+        }
+        mod rpi4 {
+            $( #[test] fn $check() { super::$check($crate::Board::Rpi4) } )*
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_numbers() {
+        assert_eq!(hex_after("writing to rodata at 0x8c348", " at "), 0x8c348);
+        assert_eq!(hex_after("FAR 0x0000000000000008  ELR", "FAR "), 8);
+        assert_eq!(number_after("timer ticks 50 in 31250000", " ticks "), 50);
+    }
+}

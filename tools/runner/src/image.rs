@@ -1,0 +1,215 @@
+//! Building the kernel and laying out its images: `<images>/<board>[-test]/{kernel.elf,kernel8.img}`.
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::paths::{cargo_program, image_dir, tool_output, workspace_root};
+use crate::{Board, ELF_NAME, IMG_NAME};
+
+/// The kernel package and its binary target.
+pub const KERNEL_PACKAGE: &str = "ruvix-kernel";
+pub const KERNEL_BIN: &str = "kernel";
+pub const KERNEL_TARGET: &str = "aarch64-unknown-none";
+/// The kernel feature that builds the QEMU test scenarios in.
+pub const TEST_FEATURE: &str = "qemu-test";
+
+/// One built image.
+#[derive(Clone, Debug)]
+pub struct BuiltImage {
+    pub board: Board,
+    pub test: bool,
+    pub dir: PathBuf,
+    pub elf: PathBuf,
+    pub img: PathBuf,
+}
+
+/// `cargo` arguments that build the kernel for `board` (with the test scenarios if `test`).
+pub fn cargo_build_args(board: Board, test: bool) -> Vec<String> {
+    let mut features = board.cargo_feature().to_owned();
+    if test {
+        features.push(',');
+        features.push_str(TEST_FEATURE);
+    }
+    [
+        "build",
+        "--release",
+        "-p",
+        KERNEL_PACKAGE,
+        "--bin",
+        KERNEL_BIN,
+        "--target",
+        KERNEL_TARGET,
+        "--features",
+        &features,
+        // JSON on stdout tells us where the ELF went; diagnostics still reach the terminal
+        // rendered as usual (on stderr).
+        "--message-format=json-render-diagnostics",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Builds the kernel for `board` and writes `kernel.elf` and `kernel8.img` into its image
+/// directory. Cargo's own output (progress, errors) goes to our stderr.
+pub fn build_image(board: Board, test: bool) -> Result<BuiltImage> {
+    let root = workspace_root();
+    let args = cargo_build_args(board, test);
+    let mut child = Command::new(cargo_program())
+        .args(&args)
+        .current_dir(&root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot run cargo")?;
+
+    // Reading every message also keeps cargo from blocking on a full stdout pipe.
+    let mut elf = None;
+    for line in BufReader::new(child.stdout.take().expect("stdout is piped")).lines() {
+        let line = line.context("reading cargo's output")?;
+        if let Some(path) = kernel_executable(&line) {
+            elf = Some(path);
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    if !status.success() {
+        bail!(
+            "building {} failed ({status}): cargo {}",
+            board.image_name(test),
+            args.join(" ")
+        );
+    }
+    let built = elf.with_context(|| {
+        format!("cargo built no `{KERNEL_BIN}` executable for {KERNEL_PACKAGE}")
+    })?;
+
+    let dir = image_dir(board, test);
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let elf = dir.join(ELF_NAME);
+    let img = dir.join(IMG_NAME);
+    fs::copy(&built, &elf)
+        .with_context(|| format!("copying {} to {}", built.display(), elf.display()))?;
+    objcopy_binary(&elf, &img)?;
+    Ok(BuiltImage {
+        board,
+        test,
+        dir,
+        elf,
+        img,
+    })
+}
+
+/// The executable path in a cargo JSON message, if it is the kernel binary's artifact.
+fn kernel_executable(json_line: &str) -> Option<PathBuf> {
+    let msg: serde_json::Value = serde_json::from_str(json_line).ok()?;
+    if msg.get("reason")?.as_str()? != "compiler-artifact" {
+        return None;
+    }
+    if msg.pointer("/target/name")?.as_str()? != KERNEL_BIN {
+        return None;
+    }
+    msg.get("executable")?.as_str().map(PathBuf::from)
+}
+
+/// LLVM's objcopy from the toolchain's `llvm-tools` component (GNU objcopy does not know
+/// aarch64 ELF on an x86 host), or `rust-objcopy` from cargo-binutils.
+pub fn find_objcopy() -> Result<PathBuf> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = tool_output(&rustc, &["--print", "sysroot"]);
+    let host = tool_output(&rustc, &["-vV"]).and_then(|v| {
+        v.lines()
+            .find_map(|l| l.strip_prefix("host: ").map(str::to_owned))
+    });
+    let mut looked = Vec::new();
+    if let (Some(sysroot), Some(host)) = (sysroot, host) {
+        let path = Path::new(&sysroot)
+            .join("lib/rustlib")
+            .join(host)
+            .join("bin/llvm-objcopy");
+        if path.is_file() {
+            return Ok(path);
+        }
+        looked.push(path.display().to_string());
+    }
+    if tool_output("rust-objcopy", &["--version"]).is_some() {
+        return Ok(PathBuf::from("rust-objcopy"));
+    }
+    looked.push("rust-objcopy on PATH".into());
+    bail!(
+        "llvm-objcopy not found (looked at {}): run tools/setup.sh (it adds the llvm-tools component)",
+        looked.join(", ")
+    )
+}
+
+/// `objcopy -O binary`: the loadable sections as one flat image starting at the lowest
+/// address (0x80000), which is what the Pi firmware and QEMU's `-kernel` load.
+fn objcopy_binary(elf: &Path, img: &Path) -> Result<()> {
+    let objcopy = find_objcopy()?;
+    let status = Command::new(&objcopy)
+        .arg("-O")
+        .arg("binary")
+        .arg(elf)
+        .arg(img)
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot run {}", objcopy.display()))?;
+    if !status.success() {
+        bail!(
+            "{} -O binary {} failed ({status})",
+            objcopy.display(),
+            elf.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_arguments() {
+        let args = cargo_build_args(Board::Rpi3, false);
+        assert_eq!(
+            args,
+            [
+                "build",
+                "--release",
+                "-p",
+                "ruvix-kernel",
+                "--bin",
+                "kernel",
+                "--target",
+                "aarch64-unknown-none",
+                "--features",
+                "board-rpi3",
+                "--message-format=json-render-diagnostics",
+            ]
+        );
+        let args = cargo_build_args(Board::Rpi4, true);
+        assert!(
+            args.windows(2)
+                .any(|w| w == ["--features", "board-rpi4,qemu-test"])
+        );
+    }
+
+    #[test]
+    fn finds_the_kernel_artifact() {
+        let kernel = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/firmware/kernel#ruvix-kernel@0.1.0","target":{"kind":["bin"],"name":"kernel"},"executable":"/t/aarch64-unknown-none/release/kernel","fresh":true}"#;
+        assert_eq!(
+            kernel_executable(kernel),
+            Some(PathBuf::from("/t/aarch64-unknown-none/release/kernel"))
+        );
+        let lib = r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"board"},"executable":null}"#;
+        assert_eq!(kernel_executable(lib), None);
+        assert_eq!(
+            kernel_executable(r#"{"reason":"build-finished","success":true}"#),
+            None
+        );
+        assert_eq!(kernel_executable("not json"), None);
+    }
+}

@@ -1,0 +1,234 @@
+//! `ruvix-runner`: build ruvix-pi kernel images and run them under QEMU with the defmt log
+//! decoded.
+
+use std::ffi::OsString;
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{ExitCode, ExitStatus};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use ruvix_runner::image::{BuiltImage, build_image};
+use ruvix_runner::{Board, Decoder, Output, Qemu, image_dir, images_dir};
+
+#[derive(Parser)]
+#[command(name = "ruvix-runner", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Build kernel images into <target>/images/<board>[-test]/{kernel.elf,kernel8.img}.
+    Build(BuildArgs),
+    /// Run an image under QEMU and print its decoded defmt log.
+    Run(RunArgs),
+    /// Print the images directory (<target>/images, or $RUVIX_IMAGES_DIR).
+    ImagesDir,
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    /// Board to build for.
+    #[arg(long, value_enum, required_unless_present = "all")]
+    board: Option<Board>,
+    /// Build the test image (kernel feature `qemu-test`) into <board>-test.
+    #[arg(long)]
+    test: bool,
+    /// Build all four images: rpi3, rpi4, rpi3-test, rpi4-test.
+    #[arg(long, conflicts_with_all = ["board", "test"])]
+    all: bool,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Board (QEMU machine raspi3b or raspi4b).
+    #[arg(long, value_enum)]
+    board: Board,
+    /// Run the test image (<images>/<board>-test) instead of <images>/<board>.
+    #[arg(long)]
+    test: bool,
+    /// Image directory holding kernel8.img and kernel.elf.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["test", "build"])]
+    image: Option<PathBuf>,
+    /// Build the image first.
+    #[arg(long)]
+    build: bool,
+    /// Device tree blob for the guest (QEMU -dtb).
+    #[arg(long, value_name = "FILE")]
+    dtb: Option<PathBuf>,
+    /// Initial ramdisk, e.g. an RVF package (QEMU -initrd).
+    #[arg(long, value_name = "FILE")]
+    initrd: Option<PathBuf>,
+    /// Start halted with a gdb server on :1234.
+    #[arg(long)]
+    gdb: bool,
+    /// Semihosting argument for the guest (a test scenario); repeatable.
+    #[arg(long = "arg", value_name = "ARG")]
+    args: Vec<String>,
+    /// Stop QEMU after this many seconds and exit with status 124.
+    #[arg(long, value_name = "SECS")]
+    timeout: Option<f64>,
+    /// Output format of the decoded log.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// A defmt-print --log-format string, e.g. '{t} {L} {s} ({f}:{l})'; overrides --format.
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<String>,
+    /// Extra QEMU arguments, after `--`.
+    #[arg(last = true, value_name = "QEMU ARGS")]
+    qemu_args: Vec<OsString>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// `[timestamp] LEVEL message`, the level coloured on a terminal.
+    Human,
+    /// human, plus the source location of every message.
+    Verbose,
+    /// `LEVEL message`, as the tests see it.
+    Plain,
+    /// No decoding: the serial bytes as they are.
+    Raw,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Cmd::Build(args) => build(&args).map(|()| 0),
+        Cmd::Run(args) => run(args),
+        Cmd::ImagesDir => {
+            println!("{}", images_dir().display());
+            Ok(0)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ruvix-runner: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn build(args: &BuildArgs) -> Result<()> {
+    let targets: Vec<(Board, bool)> = if args.all {
+        [false, true]
+            .into_iter()
+            .flat_map(|test| Board::ALL.map(|b| (b, test)))
+            .collect()
+    } else {
+        vec![(args.board.expect("clap requires --board"), args.test)]
+    };
+    for (board, test) in targets {
+        print_built(&build_image(board, test)?)?;
+    }
+    Ok(())
+}
+
+fn print_built(image: &BuiltImage) -> Result<()> {
+    println!("{}:", image.board.image_name(image.test));
+    for path in [&image.elf, &image.img] {
+        let size = path
+            .metadata()
+            .with_context(|| format!("reading {}", path.display()))?
+            .len();
+        println!(
+            "  {}  {size} bytes ({:.1} KiB)",
+            path.display(),
+            size as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+fn run(args: RunArgs) -> Result<u8> {
+    if args.build {
+        print_built(&build_image(args.board, args.test)?)?;
+    }
+    let dir = args
+        .image
+        .clone()
+        .unwrap_or_else(|| image_dir(args.board, args.test));
+    let decoder = match (&args.log_format, args.format) {
+        (Some(format), _) => Decoder::Custom(format.clone()),
+        (None, Format::Human) => Decoder::Human,
+        (None, Format::Verbose) => Decoder::Verbose,
+        (None, Format::Plain) => Decoder::Plain,
+        (None, Format::Raw) => Decoder::Raw,
+    };
+    let qemu = Qemu::new(args.board, dir)
+        .semihosting_args(args.args)
+        .gdb(args.gdb)
+        .decoder(decoder)
+        .extra_args(args.qemu_args);
+    let qemu = match args.dtb {
+        Some(dtb) => qemu.dtb(dtb),
+        None => qemu,
+    };
+    let qemu = match args.initrd {
+        Some(initrd) => qemu.initrd(initrd),
+        None => qemu,
+    };
+
+    // The plain command first, on stderr, so it can be copied and does not mix with the log.
+    eprintln!("{}", qemu.command_line()?);
+    if args.gdb {
+        eprintln!(
+            "QEMU is halted with a gdb server on :1234; attach with:\n  {}",
+            ruvix_runner::shell_join([
+                "gdb-multiarch".as_ref(),
+                qemu.elf().as_os_str(),
+                "-ex".as_ref(),
+                "target remote :1234".as_ref(),
+            ])
+        );
+    }
+
+    // Ctrl-C, SIGTERM and SIGHUP all arrive here. QEMU and the decoder run in process groups
+    // of their own, so the terminal's SIGINT does not reach them: we stop them in order.
+    let (tx, interrupted) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .context("installing the signal handler")?;
+
+    let mut session = qemu.spawn(Output::Inherit)?;
+    let deadline = args
+        .timeout
+        .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0)));
+    loop {
+        if let Some(status) = session.try_wait().context("waiting for QEMU")? {
+            // Let the decoder print the last frames before we exit.
+            session.wait_decoder(Instant::now() + Duration::from_secs(2));
+            return Ok(exit_code(status));
+        }
+        // Waiting on the channel doubles as the polling interval.
+        if interrupted.recv_timeout(Duration::from_millis(50)).is_ok() {
+            eprintln!("ruvix-runner: interrupted, stopping QEMU");
+            session.stop_now();
+            return Ok(130);
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            eprintln!(
+                "ruvix-runner: timed out after {}s, stopping QEMU",
+                args.timeout.unwrap_or_default()
+            );
+            session.stop_now();
+            return Ok(124);
+        }
+    }
+}
+
+/// QEMU's exit status as ours: its code (the guest's semihosting exit code), or 128 + signal
+/// like a shell reports it.
+fn exit_code(status: ExitStatus) -> u8 {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => u8::try_from(code).unwrap_or(1),
+        (None, Some(sig)) => u8::try_from(128 + sig).unwrap_or(1),
+        (None, None) => 1,
+    }
+}
