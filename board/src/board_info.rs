@@ -92,12 +92,11 @@ pub struct BoardInfo {
 
 impl BoardInfo {
     pub fn model(&self) -> &str {
-        if let Some(dt) = &self.device_tree {
-            if !dt.model.is_empty() {
-                return &dt.model;
-            }
+        if let Some(dt) = self.device_tree.as_ref().filter(|dt| !dt.model.is_empty()) {
+            return &dt.model;
         }
-        self.revision.map_or("unknown Raspberry Pi", Revision::model_name)
+        self.revision
+            .map_or("unknown Raspberry Pi", Revision::model_name)
     }
 
     pub fn ram_mapped_bytes(&self) -> u64 {
@@ -128,10 +127,16 @@ pub(crate) fn discover(
             for r in &dt.memory {
                 let _ = ram.push(r.clone());
             }
-            (dt.memory.iter().map(|r| r.end - r.start).sum(), "device tree /memory")
+            (
+                dt.memory.iter().map(|r| r.end - r.start).sum(),
+                "device tree /memory",
+            )
         }
         (_, Some(total)) => (total, "board revision code"),
-        _ => (arm_memory.as_ref().map_or(0, |r| r.end - r.start), "mailbox ARM memory"),
+        _ => (
+            arm_memory.as_ref().map_or(0, |r| r.end - r.start),
+            "mailbox ARM memory",
+        ),
     };
     if ram.is_empty() {
         // Without a device tree: the ARM's share of low RAM as the firmware reports it (the
@@ -169,7 +174,7 @@ pub(crate) fn discover(
 
 /// Read model, memory and initrd from the DTB at `address`, if there is a valid one.
 pub(crate) fn read_device_tree(address: u64) -> Option<DeviceTreeInfo> {
-    if address == 0 || address % 8 != 0 {
+    if address == 0 || !address.is_multiple_of(8) {
         return None;
     }
     // SAFETY: the boot firmware passes the DTB address in x0; it lies in RAM, which is
@@ -195,16 +200,19 @@ pub(crate) fn read_device_tree(address: u64) -> Option<DeviceTreeInfo> {
     }
     let chosen = fdt.find_node("/chosen");
     let read = |name: &str| {
-        chosen.as_ref()?.property(name).and_then(|p| match p.value.len() {
-            4 => Some(u64::from(u32::from_be_bytes(p.value.try_into().ok()?))),
-            8 => Some(u64::from_be_bytes(p.value.try_into().ok()?)),
-            _ => None,
-        })
+        chosen
+            .as_ref()?
+            .property(name)
+            .and_then(|p| match p.value.len() {
+                4 => Some(u64::from(u32::from_be_bytes(p.value.try_into().ok()?))),
+                8 => Some(u64::from_be_bytes(p.value.try_into().ok()?)),
+                _ => None,
+            })
     };
-    if let (Some(start), Some(end)) = (read("linux,initrd-start"), read("linux,initrd-end")) {
-        if end > start {
-            info.initrd = Some(start..end);
-        }
+    if let (Some(start), Some(end)) = (read("linux,initrd-start"), read("linux,initrd-end"))
+        && end > start
+    {
+        info.initrd = Some(start..end);
     }
     Some(info)
 }

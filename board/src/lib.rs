@@ -51,7 +51,12 @@ pub fn bring_up(dtb: u64) -> Result<BoardInfo, BringUpError> {
     console::UART.init(uart_clock.unwrap_or(UART_CLOCK_HZ));
 
     let device_tree = board_info::read_device_tree(dtb);
-    let info = board_info::discover(&MAILBOX, device_tree, uart_clock, bsp::memory_map::RAM_LIMIT);
+    let info = board_info::discover(
+        &MAILBOX,
+        device_tree,
+        uart_clock,
+        bsp::memory_map::RAM_LIMIT,
+    );
 
     mmu::enable_boot_map(&info).map_err(BringUpError::Mmu)?;
     heap::init(layout::get().heap);

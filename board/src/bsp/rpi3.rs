@@ -32,7 +32,10 @@ pub fn device_windows() -> [DeviceWindow; 2] {
             name: "peripherals",
             range: PERIPHERAL_BASE as u64..(PERIPHERAL_BASE + PERIPHERAL_SIZE) as u64,
         },
-        DeviceWindow { name: "ARM local", range: LOCAL_BASE as u64..(LOCAL_BASE + LOCAL_SIZE) as u64 },
+        DeviceWindow {
+            name: "ARM local",
+            range: LOCAL_BASE as u64..(LOCAL_BASE + LOCAL_SIZE) as u64,
+        },
     ]
 }
 

@@ -35,8 +35,10 @@ impl LocalIntc {
     /// # Safety
     /// `base` is the ARM-local register block (see `Mmio::new`).
     pub const unsafe fn new(base: usize) -> Self {
-        // SAFETY: forwarded contract.
-        Self { registers: unsafe { Mmio::new(base) } }
+        Self {
+            // SAFETY: the caller guarantees what `Mmio::new` requires.
+            registers: unsafe { Mmio::new(base) },
+        }
     }
 
     pub fn enable_physical_timer(&self, core: usize) {

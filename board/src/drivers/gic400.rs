@@ -55,7 +55,12 @@ impl Gic400 {
     /// The two bases are the GIC distributor and CPU interface (see `Mmio::new`).
     pub const unsafe fn new(distributor: usize, cpu_interface: usize) -> Self {
         // SAFETY: forwarded contract.
-        unsafe { Self { distributor: Mmio::new(distributor), cpu: Mmio::new(cpu_interface) } }
+        unsafe {
+            Self {
+                distributor: Mmio::new(distributor),
+                cpu: Mmio::new(cpu_interface),
+            }
+        }
     }
 
     /// Enable the distributor and this core's interface for both groups, accepting every

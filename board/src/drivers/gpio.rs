@@ -50,8 +50,11 @@ impl Gpio {
     /// # Safety
     /// `base` is the GPIO register block (see `Mmio::new`).
     pub const unsafe fn new(base: usize, pulls: PullScheme) -> Self {
-        // SAFETY: forwarded contract.
-        Self { registers: unsafe { Mmio::new(base) }, pulls }
+        Self {
+            // SAFETY: the caller guarantees what `Mmio::new` requires.
+            registers: unsafe { Mmio::new(base) },
+            pulls,
+        }
     }
 
     pub fn set_function(&self, pin: usize, function: Function) {
@@ -75,7 +78,9 @@ impl Gpio {
                 // chosen pins, wait, then clear both.
                 self.registers.gppud.set(0);
                 crate::arch::timer::spin_for(core::time::Duration::from_micros(5));
-                let mask = pins.iter().fold(0u32, |m, &p| if p < 32 { m | 1 << p } else { m });
+                let mask = pins
+                    .iter()
+                    .fold(0u32, |m, &p| if p < 32 { m | 1 << p } else { m });
                 self.registers.gppudclk[0].set(mask);
                 crate::arch::timer::spin_for(core::time::Duration::from_micros(5));
                 self.registers.gppudclk[0].set(0);

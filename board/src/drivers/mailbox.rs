@@ -75,16 +75,22 @@ impl Mailbox {
     /// `base` is the mailbox 0 register block (see `Mmio::new`), and only one `Mailbox` is used
     /// at a time (they share one message buffer).
     pub const unsafe fn new(base: usize) -> Self {
-        // SAFETY: forwarded contract.
-        Self { registers: unsafe { Mmio::new(base) } }
+        Self {
+            // SAFETY: the caller guarantees what `Mmio::new` requires.
+            registers: unsafe { Mmio::new(base) },
+        }
     }
 
     /// Send one property tag with `request` words, return up to `N` response words.
-    fn property<const N: usize>(&self, tag: u32, request: &[u32]) -> Result<[u32; N], MailboxError> {
+    fn property<const N: usize>(
+        &self,
+        tag: u32,
+        request: &[u32],
+    ) -> Result<[u32; N], MailboxError> {
         let value_words = N.max(request.len());
         // SAFETY: the buffer is only touched here, inside a critical section, and the only
         // other reader is the GPU, between our cache maintenance calls.
-        let result = critical_section::with(|_| unsafe {
+        critical_section::with(|_| unsafe {
             let buffer = &mut *core::ptr::addr_of_mut!(BUFFER);
             let words = &mut buffer.0;
             let total = 6 + value_words;
@@ -109,7 +115,9 @@ impl Mailbox {
                     return Err(MailboxError::Timeout);
                 }
             }
-            self.registers.write.set((address as u32 & !0xf) | CHANNEL_PROPERTY);
+            self.registers
+                .write
+                .set((address as u32 & !0xf) | CHANNEL_PROPERTY);
             loop {
                 polls = 0;
                 while self.registers.status.is_set(STATUS::EMPTY) {
@@ -134,8 +142,7 @@ impl Mailbox {
             let mut out = [0u32; N];
             out.copy_from_slice(&words[5..5 + N]);
             Ok(out)
-        });
-        result
+        })
     }
 
     pub fn board_revision(&self) -> Result<u32, MailboxError> {

@@ -21,7 +21,10 @@ impl<T> Mmio<T> {
     /// `base` must be the address of a device whose registers have layout `T`, mapped as
     /// device memory (or with the MMU off), for the whole life of the program.
     pub const unsafe fn new(base: usize) -> Self {
-        Self { base, _registers: PhantomData }
+        Self {
+            base,
+            _registers: PhantomData,
+        }
     }
 
     pub fn base(&self) -> usize {

@@ -59,8 +59,10 @@ impl Pl011 {
     /// # Safety
     /// `base` is the PL011's register block (see `Mmio::new`).
     pub const unsafe fn new(base: usize) -> Self {
-        // SAFETY: forwarded contract.
-        Self { registers: unsafe { Mmio::new(base) } }
+        Self {
+            // SAFETY: the caller guarantees what `Mmio::new` requires.
+            registers: unsafe { Mmio::new(base) },
+        }
     }
 
     /// Program 115200 8N1 with FIFOs for a UART clock of `clock_hz`.
@@ -71,8 +73,12 @@ impl Pl011 {
         let (integer, fraction) = divisors(clock_hz, BAUD);
         self.registers.ibrd.set(integer);
         self.registers.fbrd.set(fraction);
-        self.registers.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
-        self.registers.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+        self.registers
+            .lcr_h
+            .write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
+        self.registers
+            .cr
+            .write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
     }
 
     pub fn write_byte(&self, byte: u8) {

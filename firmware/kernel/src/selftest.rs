@@ -19,7 +19,10 @@ static DATA_CODE: AtomicU32 = AtomicU32::new(0xd65f_03c0);
 /// Page 0 is never mapped.
 const UNMAPPED_ADDRESS: u64 = 0x8;
 
-const SCENARIOS: &[(&str, fn(&BoardInfo))] = &[
+/// A scenario: its name on the command line, and what it does.
+type Scenario = (&'static str, fn(&BoardInfo));
+
+const SCENARIOS: &[Scenario] = &[
     ("boot", boot),
     ("data-abort", data_abort),
     ("write-rodata", write_rodata),
@@ -32,18 +35,26 @@ const SCENARIOS: &[(&str, fn(&BoardInfo))] = &[
 /// image behaves like the real firmware.
 pub fn run_requested(info: &BoardInfo) {
     let mut buffer = [0u8; 256];
-    let Some(command_line) = semihosting::command_line(&mut buffer) else { return };
+    let Some(command_line) = semihosting::command_line(&mut buffer) else {
+        return;
+    };
     let Some(&(name, scenario)) = command_line
         .split_whitespace()
         .find_map(|word| SCENARIOS.iter().find(|(name, _)| *name == word))
     else {
-        defmt::warn!("selftest: no known scenario in command line \"{=str}\"", command_line);
+        defmt::warn!(
+            "selftest: no known scenario in command line \"{=str}\"",
+            command_line
+        );
         return;
     };
     defmt::info!("selftest {=str}: start", name);
     scenario(info);
     // Scenarios that expect a fault only get here if the fault did not happen.
-    defmt::error!("selftest {=str}: failed: the expected fault did not happen", name);
+    defmt::error!(
+        "selftest {=str}: failed: the expected fault did not happen",
+        name
+    );
     board::fatal_stop(ExitCode::Failure);
 }
 
@@ -58,7 +69,10 @@ fn boot(_: &BoardInfo) {
 }
 
 fn data_abort(_: &BoardInfo) {
-    defmt::info!("selftest: reading unmapped address {=u64:#x}", UNMAPPED_ADDRESS);
+    defmt::info!(
+        "selftest: reading unmapped address {=u64:#x}",
+        UNMAPPED_ADDRESS
+    );
     // SAFETY: the read is meant to fault; the fault report stops the machine.
     let value = unsafe { fault_probe::read_u64(UNMAPPED_ADDRESS) };
     defmt::error!("read {=u64:#x} from an unmapped address", value);
@@ -135,6 +149,10 @@ fn timer(_: &BoardInfo) {
     if counted.abs_diff(expected) <= 1 {
         pass("timer");
     }
-    defmt::error!("selftest timer: failed: {=u64} ticks, expected {=u64}", counted, expected);
+    defmt::error!(
+        "selftest timer: failed: {=u64} ticks, expected {=u64}",
+        counted,
+        expected
+    );
     board::fatal_stop(ExitCode::Failure);
 }

@@ -22,7 +22,9 @@ pub fn boot_scenario(board: Board, scenario: &str) -> Outcome {
         .unwrap_or_else(|e| panic!("{e}"))
         .semihosting_args([scenario])
         .timeout(TIMEOUT);
-    let outcome = qemu.run().unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
+    let outcome = qemu
+        .run()
+        .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
     assert!(!outcome.timed_out, "QEMU timed out\n{}", outcome.log());
     outcome
 }
@@ -39,7 +41,8 @@ pub fn hex_after(line: &str, marker: &str) -> u64 {
         .chars()
         .take_while(char::is_ascii_hexdigit)
         .collect();
-    u64::from_str_radix(&digits, 16).unwrap_or_else(|e| panic!("bad hex after {marker:?} in {line:?}: {e}"))
+    u64::from_str_radix(&digits, 16)
+        .unwrap_or_else(|e| panic!("bad hex after {marker:?} in {line:?}: {e}"))
 }
 
 /// The decimal number that follows `marker` in `line`.

@@ -9,7 +9,10 @@ fn report_line<'a>(run: &'a Outcome, needle: &str) -> &'a str {
 
 fn data_abort_is_reported(board: Board) {
     let run = boot_scenario(board, "data-abort");
-    let address = hex_after(run.assert_line("selftest: reading unmapped address"), " address ");
+    let address = hex_after(
+        run.assert_line("selftest: reading unmapped address"),
+        " address ",
+    );
     run.expect_in_order(&[
         "exception: synchronous from current EL",
         "class: data abort, same EL (EC 0x25)",

@@ -6,8 +6,16 @@ use ruvix_qemu_tests::*;
 fn expected_model_and_ram(board: Board) -> (&'static str, &'static str, &'static str) {
     match board {
         // QEMU's raspi3b: a Pi 3 Model B with 1 GiB; raspi4b: a Pi 4 Model B with 2 GiB.
-        Board::Rpi3 => ("board: Raspberry Pi 3 Model B", "ram: 1024 MiB", "cpu: Cortex-A53"),
-        Board::Rpi4 => ("board: Raspberry Pi 4 Model B", "ram: 2048 MiB", "cpu: Cortex-A72"),
+        Board::Rpi3 => (
+            "board: Raspberry Pi 3 Model B",
+            "ram: 1024 MiB",
+            "cpu: Cortex-A53",
+        ),
+        Board::Rpi4 => (
+            "board: Raspberry Pi 4 Model B",
+            "ram: 2048 MiB",
+            "cpu: Cortex-A72",
+        ),
     }
 }
 
@@ -56,12 +64,19 @@ fn memory_map_is_wx_with_guards(board: Board) {
 fn real_image_boots(board: Board) {
     // The image users run (no test feature): it never exits, so stop at the stage line.
     let dir = ruvix_runner::image_dir(board, false);
-    assert!(dir.join("kernel8.img").exists(), "build the images first: just build");
+    assert!(
+        dir.join("kernel8.img").exists(),
+        "build the images first: just build"
+    );
     let run = Qemu::new(board, dir)
         .timeout(TIMEOUT)
         .run_until(|line| line.contains("stage 0 hardware: ok"))
         .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
-    assert!(run.stopped, "the real image did not reach stage 0\n{}", run.log());
+    assert!(
+        run.stopped,
+        "the real image did not reach stage 0\n{}",
+        run.log()
+    );
 }
 
 on_both_boards!(

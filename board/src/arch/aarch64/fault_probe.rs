@@ -10,7 +10,9 @@ use core::arch::asm;
 pub unsafe fn read_u64(address: u64) -> u64 {
     let value: u64;
     // SAFETY: the caller's contract; one load, no other memory touched.
-    unsafe { asm!("ldr {v}, [{a}]", a = in(reg) address, v = out(reg) value, options(nostack, readonly)) };
+    unsafe {
+        asm!("ldr {v}, [{a}]", a = in(reg) address, v = out(reg) value, options(nostack, readonly))
+    };
     value
 }
 

@@ -15,8 +15,8 @@ use aarch64_cpu::registers::{
 };
 use critical_section::Mutex;
 use ruvix_translation_table::{
-    AddressSpace, Attributes, Granularity, MAIR_EL1_VALUE, MapError, PAGE_SIZE, TableError, TablePool,
-    TlbMaintenance, tcr_el1_value,
+    AddressSpace, Attributes, Granularity, MAIR_EL1_VALUE, MapError, PAGE_SIZE, TableError,
+    TablePool, TlbMaintenance, tcr_el1_value,
 };
 
 use super::layout;
@@ -81,7 +81,9 @@ pub enum MmuError {
 impl defmt::Format for MmuError {
     fn format(&self, f: defmt::Formatter) {
         match self {
-            MmuError::Tables(e) => defmt::write!(f, "translation tables: {}", defmt::Display2Format(e)),
+            MmuError::Tables(e) => {
+                defmt::write!(f, "translation tables: {}", defmt::Display2Format(e))
+            }
             MmuError::Map { what, error } => {
                 defmt::write!(f, "mapping {=str}: {}", what, defmt::Display2Format(error))
             }
@@ -101,7 +103,12 @@ fn map(
         return Ok(());
     }
     space
-        .identity_map(range.start, range.end - range.start, attrs, Granularity::Blocks)
+        .identity_map(
+            range.start,
+            range.end - range.start,
+            attrs,
+            Granularity::Blocks,
+        )
         .map_err(|error| MmuError::Map { what, error })?;
     let _ = labels.push((range, what));
     Ok(())
@@ -109,7 +116,10 @@ fn map(
 
 /// Subtract `hole` from `range`, giving the parts before and after it.
 fn without(range: &Range<u64>, hole: &Range<u64>) -> [Range<u64>; 2] {
-    [range.start..hole.start.min(range.end).max(range.start), hole.end.max(range.start).min(range.end)..range.end]
+    [
+        range.start..hole.start.min(range.end).max(range.start),
+        hole.end.max(range.start).min(range.end)..range.end,
+    ]
 }
 
 /// Build the identity map and switch the MMU and caches on.
@@ -130,19 +140,65 @@ pub fn enable_boot_map(info: &BoardInfo) -> Result<(), MmuError> {
     for ram in &info.ram {
         for part in without(ram, &null_page) {
             for piece in without(&part, &l.image) {
-                let what = if piece.end <= l.image.start { "RAM below the kernel" } else { "RAM" };
+                let what = if piece.end <= l.image.start {
+                    "RAM below the kernel"
+                } else {
+                    "RAM"
+                };
                 map(&mut space, &mut labels, what, piece, Attributes::NORMAL_RW)?;
             }
         }
     }
-    map(&mut space, &mut labels, "kernel text", l.text.clone(), Attributes::NORMAL_RX)?;
-    map(&mut space, &mut labels, "kernel rodata", l.rodata.clone(), Attributes::NORMAL_RO)?;
-    map(&mut space, &mut labels, "kernel data+bss", l.data.start..l.boot_stack_guard.start, Attributes::NORMAL_RW)?;
-    map(&mut space, &mut labels, "kernel stack", l.boot_stack.clone(), Attributes::NORMAL_RW)?;
-    map(&mut space, &mut labels, "exception stack", l.exception_stack.clone(), Attributes::NORMAL_RW)?;
-    map(&mut space, &mut labels, "heap", l.heap.clone(), Attributes::NORMAL_RW)?;
+    map(
+        &mut space,
+        &mut labels,
+        "kernel text",
+        l.text.clone(),
+        Attributes::NORMAL_RX,
+    )?;
+    map(
+        &mut space,
+        &mut labels,
+        "kernel rodata",
+        l.rodata.clone(),
+        Attributes::NORMAL_RO,
+    )?;
+    map(
+        &mut space,
+        &mut labels,
+        "kernel data+bss",
+        l.data.start..l.boot_stack_guard.start,
+        Attributes::NORMAL_RW,
+    )?;
+    map(
+        &mut space,
+        &mut labels,
+        "kernel stack",
+        l.boot_stack.clone(),
+        Attributes::NORMAL_RW,
+    )?;
+    map(
+        &mut space,
+        &mut labels,
+        "exception stack",
+        l.exception_stack.clone(),
+        Attributes::NORMAL_RW,
+    )?;
+    map(
+        &mut space,
+        &mut labels,
+        "heap",
+        l.heap.clone(),
+        Attributes::NORMAL_RW,
+    )?;
     for window in crate::bsp::device_windows() {
-        map(&mut space, &mut labels, window.name, window.range, Attributes::DEVICE_RW)?;
+        map(
+            &mut space,
+            &mut labels,
+            window.name,
+            window.range,
+            Attributes::DEVICE_RW,
+        )?;
     }
 
     turn_on(space.root_phys());
@@ -160,9 +216,20 @@ fn turn_on(root: u64) {
     TTBR0_EL1.set(root);
     // SAFETY: forgetting all EL1 translations is always allowed; the barriers order the table
     // writes and register updates before translation starts.
-    unsafe { asm!("dsb ishst", "tlbi vmalle1", "dsb ish", "isb", options(nostack)) };
+    unsafe {
+        asm!(
+            "dsb ishst",
+            "tlbi vmalle1",
+            "dsb ish",
+            "isb",
+            options(nostack)
+        )
+    };
     SCTLR_EL1.modify(
-        SCTLR_EL1::M::Enable + SCTLR_EL1::C::Cacheable + SCTLR_EL1::I::Cacheable + SCTLR_EL1::WXN::Enable,
+        SCTLR_EL1::M::Enable
+            + SCTLR_EL1::C::Cacheable
+            + SCTLR_EL1::I::Cacheable
+            + SCTLR_EL1::WXN::Enable,
     );
     // SAFETY: barrier only; the next instruction is fetched with translation on (identity
     // map, so at the same address).
@@ -209,14 +276,25 @@ pub fn for_each_mapping(mut f: impl FnMut(MapLine)) {
         let mut previous_end = 0;
         let _ = space.for_each_mapping(|m| {
             let mapping = m.va..m.va + m.size;
-            for (named, label) in labels.iter().filter(|(r, _)| r.start < mapping.end && mapping.start < r.end) {
+            for (named, label) in labels
+                .iter()
+                .filter(|(r, _)| r.start < mapping.end && mapping.start < r.end)
+            {
                 let start = named.start.max(mapping.start);
                 let end = named.end.min(mapping.end);
                 if start > previous_end {
                     let hole = hole_name(previous_end..start);
-                    f(MapLine { range: previous_end..start, attributes: None, label: hole });
+                    f(MapLine {
+                        range: previous_end..start,
+                        attributes: None,
+                        label: hole,
+                    });
                 }
-                f(MapLine { range: start..end, attributes: Some(attributes_name(m.attrs)), label });
+                f(MapLine {
+                    range: start..end,
+                    attributes: Some(attributes_name(m.attrs)),
+                    label,
+                });
                 previous_end = end;
             }
         });

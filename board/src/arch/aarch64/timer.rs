@@ -5,7 +5,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 
 use aarch64_cpu::asm::barrier;
-use aarch64_cpu::registers::{CNTFRQ_EL0, CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTPCT_EL0, Readable, Writeable};
+use aarch64_cpu::registers::{
+    CNTFRQ_EL0, CNTP_CTL_EL0, CNTP_CVAL_EL0, CNTPCT_EL0, Readable, Writeable,
+};
 
 /// Counter frequency in Hz (never hard-coded: 19.2 MHz on a Pi 3, 54 MHz on a Pi 4,
 /// 62.5 MHz under QEMU).
@@ -30,7 +32,10 @@ pub fn ticks_to_duration(ticks: u64) -> Duration {
     let hz = frequency().max(1);
     let secs = ticks / hz;
     let rest = ticks % hz;
-    Duration::new(secs, ((u128::from(rest) * 1_000_000_000) / u128::from(hz)) as u32)
+    Duration::new(
+        secs,
+        ((u128::from(rest) * 1_000_000_000) / u128::from(hz)) as u32,
+    )
 }
 
 pub fn duration_to_ticks(d: Duration) -> u64 {

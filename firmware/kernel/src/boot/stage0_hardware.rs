@@ -33,7 +33,10 @@ fn report(info: &BoardInfo) {
             revision.0,
             revision.processor()
         ),
-        None => defmt::warn!("board: {=str}, revision unknown (mailbox silent)", info.model()),
+        None => defmt::warn!(
+            "board: {=str}, revision unknown (mailbox silent)",
+            info.model()
+        ),
     }
     if let Some(serial) = info.serial.filter(|&s| s != 0) {
         defmt::info!("serial: {=u64:#018x}", serial);
@@ -47,7 +50,11 @@ fn report(info: &BoardInfo) {
         board::cpu::current_el()
     );
     match info.arm_clock_hz {
-        Some(hz) => defmt::info!("clocks: ARM {=u32} MHz, counter {=u64} Hz", hz / 1_000_000, info.counter_hz),
+        Some(hz) => defmt::info!(
+            "clocks: ARM {=u32} MHz, counter {=u64} Hz",
+            hz / 1_000_000,
+            info.counter_hz
+        ),
         None => defmt::info!("clocks: ARM unknown, counter {=u64} Hz", info.counter_hz),
     }
     match info.uart_clock_hz {
@@ -61,21 +68,42 @@ fn report(info: &BoardInfo) {
         info.ram_mapped_bytes() / MIB
     );
     if let Some(arm) = &info.arm_memory {
-        defmt::info!("ram: ARM memory {=u64:#010x}..{=u64:#010x} (mailbox)", arm.start, arm.end);
+        defmt::info!(
+            "ram: ARM memory {=u64:#010x}..{=u64:#010x} (mailbox)",
+            arm.start,
+            arm.end
+        );
     }
     if let Some(vc) = &info.vc_memory {
-        defmt::info!("ram: VideoCore memory {=u64:#010x}..{=u64:#010x} (mailbox)", vc.start, vc.end);
+        defmt::info!(
+            "ram: VideoCore memory {=u64:#010x}..{=u64:#010x} (mailbox)",
+            vc.start,
+            vc.end
+        );
     }
     match &info.device_tree {
         Some(dt) => {
-            defmt::info!("device tree: {=u64} bytes at {=u64:#010x}, model \"{=str}\"", dt.size, dt.address, dt.model.as_str());
+            defmt::info!(
+                "device tree: {=u64} bytes at {=u64:#010x}, model \"{=str}\"",
+                dt.size,
+                dt.address,
+                dt.model.as_str()
+            );
             if let Some(initrd) = &dt.initrd {
-                defmt::info!("device tree: initrd {=u64:#010x}..{=u64:#010x}", initrd.start, initrd.end);
+                defmt::info!(
+                    "device tree: initrd {=u64:#010x}..{=u64:#010x}",
+                    initrd.start,
+                    initrd.end
+                );
             }
         }
         None => defmt::info!("device tree: none passed"),
     }
-    defmt::info!("interrupts: {=str}, timer tick {=u32} Hz", board::bsp::INTERRUPT_CONTROLLER, super::TICK_HZ);
+    defmt::info!(
+        "interrupts: {=str}, timer tick {=u32} Hz",
+        board::bsp::INTERRUPT_CONTROLLER,
+        super::TICK_HZ
+    );
 
     defmt::info!("memory map (as mapped; anything else faults):");
     board::mmu::for_each_mapping(|line| {

@@ -64,8 +64,8 @@ impl fmt::Display for Mapping {
             self.va, end, self.pa, self.attrs
         )?;
         match self.size {
-            s if s % GIB == 0 => write!(f, "{} GiB)", s / GIB),
-            s if s % MIB == 0 => write!(f, "{} MiB)", s / MIB),
+            s if s.is_multiple_of(GIB) => write!(f, "{} GiB)", s / GIB),
+            s if s.is_multiple_of(MIB) => write!(f, "{} MiB)", s / MIB),
             s => write!(f, "{} KiB)", s / KIB),
         }
     }
@@ -135,13 +135,13 @@ fn chunks(level: u8, start: u64, end: u64) -> Chunks {
 
 /// `va..va + size` checked: 4 KiB aligned, not empty, inside the 39-bit space. Returns the end.
 fn check_va_range(va: u64, size: u64) -> Result<u64, MapError> {
-    if va % PAGE_SIZE != 0 {
+    if !va.is_multiple_of(PAGE_SIZE) {
         return Err(MapError::Unaligned {
             operand: Operand::Va,
             value: va,
         });
     }
-    if size % PAGE_SIZE != 0 {
+    if !size.is_multiple_of(PAGE_SIZE) {
         return Err(MapError::Unaligned {
             operand: Operand::Size,
             value: size,
@@ -157,7 +157,7 @@ fn check_va_range(va: u64, size: u64) -> Result<u64, MapError> {
 }
 
 fn check_pa_range(pa: u64, size: u64) -> Result<(), MapError> {
-    if pa % PAGE_SIZE != 0 {
+    if !pa.is_multiple_of(PAGE_SIZE) {
         return Err(MapError::Unaligned {
             operand: Operand::Pa,
             value: pa,
@@ -187,7 +187,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     /// An empty address space with a fresh level-1 root table.
     pub fn new(mut tables: A, tlb: T) -> Result<Self, TableError> {
         let root = tables.allocate()?;
-        if root % PAGE_SIZE != 0 || root >= PA_LIMIT {
+        if !root.is_multiple_of(PAGE_SIZE) || root >= PA_LIMIT {
             // Best effort: the frame is unusable either way.
             let _ = tables.free(root);
             return Err(TableError::InvalidFrame { phys: root });
@@ -295,7 +295,8 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         result
     }
 
-    /// Where `va` leads, if it is mapped.
+    /// Where `va` leads, if it is mapped (`None` also for a leaf whose attributes
+    /// [`Attributes::decode`] refuses, which this crate never writes).
     pub fn translate(&self, va: u64) -> Option<Translation> {
         if va >= VA_LIMIT {
             return None;
@@ -321,38 +322,45 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     }
 
     /// Calls `f` for every mapped range in address order, merging neighbours whose physical
-    /// addresses continue and whose attributes are equal.
+    /// addresses continue and whose attributes are equal: the memory map as the MMU sees it.
+    /// Fails only if a table cannot be read (a corrupt descriptor).
     pub fn for_each_mapping(&self, mut f: impl FnMut(Mapping)) -> Result<(), MapError> {
         let mut pending: Option<Mapping> = None;
         // The visitor never breaks.
-        let _: ControlFlow<()> = self.walk(self.root, ROOT_LEVEL, 0, VA_LIMIT, &mut |start, end, piece| {
-            let next = match piece {
-                Piece::Leaf { pa, descriptor } => {
-                    Attributes::decode(descriptor).map(|attrs| Mapping {
-                        va: start,
-                        pa,
-                        size: end - start,
-                        attrs,
-                    })
-                }
-                Piece::Hole => None,
-            };
-            match (&mut pending, next) {
-                (Some(open), Some(next))
-                    if open.va + open.size == next.va
-                        && open.pa + open.size == next.pa
-                        && open.attrs == next.attrs =>
-                {
-                    open.size += next.size;
-                }
-                (_, next) => {
-                    if let Some(done) = core::mem::replace(&mut pending, next) {
-                        f(done);
+        let _: ControlFlow<()> = self.walk(
+            self.root,
+            ROOT_LEVEL,
+            0,
+            VA_LIMIT,
+            &mut |start, end, piece| {
+                let next = match piece {
+                    Piece::Leaf { pa, descriptor } => {
+                        Attributes::decode(descriptor).map(|attrs| Mapping {
+                            va: start,
+                            pa,
+                            size: end - start,
+                            attrs,
+                        })
+                    }
+                    Piece::Hole => None,
+                };
+                match (&mut pending, next) {
+                    (Some(open), Some(next))
+                        if open.va + open.size == next.va
+                            && open.pa + open.size == next.pa
+                            && open.attrs == next.attrs =>
+                    {
+                        open.size += next.size;
+                    }
+                    (_, next) => {
+                        if let Some(done) = core::mem::replace(&mut pending, next) {
+                            f(done);
+                        }
                     }
                 }
-            }
-            ControlFlow::Continue(())
-        })?;
+                ControlFlow::Continue(())
+            },
+        )?;
         if let Some(done) = pending {
             f(done);
         }
@@ -400,22 +408,31 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     fn find(&self, start: u64, end: u64, mapped: bool) -> Result<Option<(u64, u64)>, MapError> {
         let mut found: Option<(u64, u64)> = None;
         // A break only means the stretch has ended.
-        let _: ControlFlow<()> = self.walk(self.root, ROOT_LEVEL, start, end, &mut |s, e, piece| {
-            let is_mapped = matches!(piece, Piece::Leaf { .. });
-            match &mut found {
-                None if is_mapped == mapped => found = Some((s, e)),
-                Some((_, found_end)) if is_mapped == mapped && *found_end == s => *found_end = e,
-                None => {}
-                Some(_) => return ControlFlow::Break(()),
-            }
-            ControlFlow::Continue(())
-        })?;
+        let _: ControlFlow<()> =
+            self.walk(self.root, ROOT_LEVEL, start, end, &mut |s, e, piece| {
+                let is_mapped = matches!(piece, Piece::Leaf { .. });
+                match &mut found {
+                    None if is_mapped == mapped => found = Some((s, e)),
+                    Some((_, found_end)) if is_mapped == mapped && *found_end == s => {
+                        *found_end = e
+                    }
+                    None => {}
+                    Some(_) => return ControlFlow::Break(()),
+                }
+                ControlFlow::Continue(())
+            })?;
         Ok(found)
     }
 
     // ---- writing ----
 
-    fn write(&mut self, table: u64, index: usize, descriptor: u64, va: u64) -> Result<(), MapError> {
+    fn write(
+        &mut self,
+        table: u64,
+        index: usize,
+        descriptor: u64,
+        va: u64,
+    ) -> Result<(), MapError> {
         self.tables
             .write(table, index, descriptor)
             .map_err(|error| MapError::Table { va, error })
@@ -427,7 +444,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
             .tables
             .allocate()
             .map_err(|error| MapError::Table { va, error })?;
-        if table % PAGE_SIZE != 0 || table >= PA_LIMIT {
+        if !table.is_multiple_of(PAGE_SIZE) || table >= PA_LIMIT {
             let _ = self.tables.free(table);
             let error = TableError::InvalidFrame { phys: table };
             return Err(MapError::Table { va, error });
@@ -478,7 +495,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
                     if level == BLOCK_LEVEL
                         && target.granularity == Granularity::Blocks
                         && chunk.is_whole(level)
-                        && pa % BLOCK_SIZE == 0 =>
+                        && pa.is_multiple_of(BLOCK_SIZE) =>
                 {
                     let block = descriptor::block(pa, target.bits);
                     self.write(table, chunk.index, block, chunk.start)?;
@@ -525,7 +542,13 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
             }
             child_pa += child_size;
         }
-        self.replace(table, index, base, entry_size(level), descriptor::table(next))?;
+        self.replace(
+            table,
+            index,
+            base,
+            entry_size(level),
+            descriptor::table(next),
+        )?;
         Ok(next)
     }
 
@@ -534,7 +557,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     fn split_at(&mut self, va: u64) -> Result<(), MapError> {
         let mut table = self.root;
         for level in ROOT_LEVEL..PAGE_LEVEL {
-            if va % entry_size(level) == 0 {
+            if va.is_multiple_of(entry_size(level)) {
                 return Ok(());
             }
             let index = index(va, level);
@@ -620,12 +643,10 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         self.write(table, chunk.index, 0, chunk.base)?;
         // Walk caches may hold the table descriptor: invalidate before the frame is reused.
         self.tlb.invalidate(chunk.base, entry_size(level));
-        self.tables
-            .free(next)
-            .map_err(|error| MapError::Table {
-                va: chunk.base,
-                error,
-            })
+        self.tables.free(next).map_err(|error| MapError::Table {
+            va: chunk.base,
+            error,
+        })
     }
 
     /// Rewrites every leaf in `start..end` with attribute bits `bits`, break-before-make.
@@ -646,7 +667,9 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
             let descriptor = self.read(table, chunk.index, chunk.start)?;
             match classify(descriptor, level) {
                 Entry::Invalid => {}
-                Entry::Table(next) => self.reprotect(next, level + 1, chunk.start, chunk.end, bits)?,
+                Entry::Table(next) => {
+                    self.reprotect(next, level + 1, chunk.start, chunk.end, bits)?
+                }
                 Entry::Leaf if chunk.is_whole(level) => {
                     let pa = leaf_address(descriptor, level);
                     if descriptor::leaf(level, pa, bits) == descriptor {

@@ -23,11 +23,11 @@
 //!
 //! # MAIR_EL1 attribute indices
 //!
-//! | AttrIndx | MAIR byte | memory type                                         | [`MemoryKind`] |
-//! |---------:|----------:|-----------------------------------------------------|----------------|
-//! | 0        | `0x04`    | Device-nGnRE                                        | `Device` |
-//! | 1        | `0xFF`    | Normal, inner + outer write-back, read/write-allocate | `Normal` |
-//! | 2        | `0x44`    | Normal, inner + outer non-cacheable                 | `NormalNonCacheable` |
+//! | AttrIndx | MAIR byte | memory type                                    | [`MemoryKind`]       |
+//! |---------:|----------:|------------------------------------------------|----------------------|
+//! | 0        | `0x04`    | Device-nGnRE                                   | `Device`             |
+//! | 1        | `0xFF`    | Normal, inner + outer write-back, RA/WA        | `Normal`             |
+//! | 2        | `0x44`    | Normal, inner + outer non-cacheable            | `NormalNonCacheable` |
 //!
 //! Every leaf descriptor has AF = 1 (no access-flag faults), AP\[1\] = 0 (EL1 only, EL0 has no
 //! access), UXN = 1, and PXN = 1 unless the mapping is executable. Normal memory is inner
@@ -42,6 +42,14 @@
 //! host (tests) and in the identity-mapped kernel alike. The pool must stay put and stay mapped
 //! read-write while the tables are live (a `static` in the kernel image, identity-mapped with
 //! pages): a moved pool is detected and refused.
+//!
+//! # Errors leave the map as it was
+//!
+//! `map` checks that nothing in the range is mapped before writing, and rolls back (freeing the
+//! tables it made) if the pool runs out. `unmap` and `protect` are strict: every page of the
+//! range must be mapped, or nothing changes. They split the blocks straddling either end before
+//! changing anything; if that runs out of tables the translation is still the same (a block may
+//! now be equivalent pages). Every error is a [`MapError`] naming what and where.
 //!
 //! # Changing a live map
 //!
@@ -118,8 +126,7 @@ pub const fn tcr_el1_value(pa_range: u64) -> u64 {
     T0SZ // T0SZ [5:0]
         | (0b01 << 8) // IRGN0: write-back read/write-allocate
         | (0b01 << 10) // ORGN0: write-back read/write-allocate
-        | (0b11 << 12) // SH0: inner shareable
-        | (0b00 << 14) // TG0: 4 KiB
+        | (0b11 << 12) // SH0: inner shareable; TG0 [15:14] = 0b00: 4 KiB
         | (T0SZ << 16) // T1SZ
         | (1 << 23) // EPD1: no TTBR1 walks
         | (0b10 << 30) // TG1: 4 KiB

@@ -96,10 +96,9 @@ impl fmt::Display for TableError {
             Self::IndexOutOfRange { index } => {
                 write!(f, "table entry {index} out of range (512 entries)")
             }
-            Self::InvalidFrame { phys } => write!(
-                f,
-                "table frame {phys:#x} is not 4 KiB aligned below 2^48"
-            ),
+            Self::InvalidFrame { phys } => {
+                write!(f, "table frame {phys:#x} is not 4 KiB aligned below 2^48")
+            }
         }
     }
 }
@@ -167,13 +166,12 @@ impl<const N: usize> TablePool<N> {
                 now,
             });
         }
-        let offset = phys
-            .checked_sub(now)
-            .ok_or(TableError::Foreign { phys })?;
-        if offset % PAGE_SIZE != 0 {
+        let offset = phys.checked_sub(now).ok_or(TableError::Foreign { phys })?;
+        if !offset.is_multiple_of(PAGE_SIZE) {
             return Err(TableError::Foreign { phys });
         }
-        let index = usize::try_from(offset / PAGE_SIZE).map_err(|_| TableError::Foreign { phys })?;
+        let index =
+            usize::try_from(offset / PAGE_SIZE).map_err(|_| TableError::Foreign { phys })?;
         match self.in_use.get(index) {
             None => Err(TableError::Foreign { phys }),
             Some(false) => Err(TableError::NotAllocated { phys }),

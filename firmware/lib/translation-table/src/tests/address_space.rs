@@ -57,7 +57,11 @@ fn page_map_and_translate() {
     assert_eq!(space.translate(0x1234_6FFF).unwrap().pa, 0x8765_5FFF);
     assert_eq!(space.translate(0x1234_4FFF), None);
     assert_eq!(space.translate(0x1234_7000), None);
-    assert_eq!(space.translate(VA_LIMIT + 0x1234_5000), None, "beyond 39 bits");
+    assert_eq!(
+        space.translate(VA_LIMIT + 0x1234_5000),
+        None,
+        "beyond 39 bits"
+    );
     assert_eq!(in_use(&space), 3, "root, L2, L3");
     assert_eq!(log.borrow().last(), Some(&Event::Publish));
     assert_bbm(space.root_phys(), &log);
@@ -103,7 +107,12 @@ fn mixed_range_uses_pages_at_the_edges_and_blocks_inside() {
     let (mut space, log) = space(&mut pool);
     let (start, end) = (2 * MIB - PAGE_SIZE, 6 * MIB + PAGE_SIZE);
     space
-        .identity_map(start, end - start, Attributes::NORMAL_RW, Granularity::Blocks)
+        .identity_map(
+            start,
+            end - start,
+            Attributes::NORMAL_RW,
+            Granularity::Blocks,
+        )
         .unwrap();
     let level = |va| space.translate(va).unwrap().level;
     assert_eq!(level(start), 3);
@@ -126,17 +135,32 @@ fn overlap_is_refused_and_nothing_is_left_behind() {
     let mut pool = TablePool::<8>::new();
     let (mut space, log) = space(&mut pool);
     space
-        .identity_map(0x3F20_0000, PAGE_SIZE, Attributes::DEVICE_RW, Granularity::Pages)
+        .identity_map(
+            0x3F20_0000,
+            PAGE_SIZE,
+            Attributes::DEVICE_RW,
+            Granularity::Pages,
+        )
         .unwrap();
     space
-        .identity_map(0x0040_0000, 2 * MIB, Attributes::NORMAL_RW, Granularity::Blocks)
+        .identity_map(
+            0x0040_0000,
+            2 * MIB,
+            Attributes::NORMAL_RW,
+            Granularity::Blocks,
+        )
         .unwrap();
     let before = mappings(&space);
     let tables = in_use(&space);
     let mark = log.borrow().len();
 
     let err = space
-        .identity_map(0x3F00_0000, 4 * MIB, Attributes::DEVICE_RW, Granularity::Blocks)
+        .identity_map(
+            0x3F00_0000,
+            4 * MIB,
+            Attributes::DEVICE_RW,
+            Granularity::Blocks,
+        )
         .unwrap_err();
     assert_eq!(
         err,
@@ -149,7 +173,12 @@ fn overlap_is_refused_and_nothing_is_left_behind() {
 
     // Overlapping the end of a block.
     let err = space
-        .identity_map(0x005F_F000, 2 * PAGE_SIZE, Attributes::NORMAL_RW, Granularity::Pages)
+        .identity_map(
+            0x005F_F000,
+            2 * PAGE_SIZE,
+            Attributes::NORMAL_RW,
+            Granularity::Pages,
+        )
         .unwrap_err();
     assert_eq!(
         err,
@@ -160,7 +189,12 @@ fn overlap_is_refused_and_nothing_is_left_behind() {
     );
     // The same range again.
     let err = space
-        .identity_map(0x0040_0000, 2 * MIB, Attributes::NORMAL_RW, Granularity::Blocks)
+        .identity_map(
+            0x0040_0000,
+            2 * MIB,
+            Attributes::NORMAL_RW,
+            Granularity::Blocks,
+        )
         .unwrap_err();
     assert_eq!(
         err,
@@ -169,7 +203,10 @@ fn overlap_is_refused_and_nothing_is_left_behind() {
             end: 0x0060_0000
         }
     );
-    assert!(events_since(&log, mark).is_empty(), "refused before any write");
+    assert!(
+        events_since(&log, mark).is_empty(),
+        "refused before any write"
+    );
     assert_eq!(mappings(&space), before);
     assert_eq!(in_use(&space), tables);
 }
@@ -353,7 +390,13 @@ fn unmap_is_strict() {
         .unwrap();
     let mark = log.borrow().len();
     let err = space.unmap(0, 0x4000).unwrap_err();
-    assert_eq!(err, MapError::NotMapped { start: 0, end: 0x1000 });
+    assert_eq!(
+        err,
+        MapError::NotMapped {
+            start: 0,
+            end: 0x1000
+        }
+    );
     assert_eq!(err.to_string(), "0x0..0x1000 not mapped");
     assert_eq!(
         space.unmap(0x1000, 0x3000),
@@ -438,7 +481,12 @@ fn protect_changes_attributes_and_splits_only_when_needed() {
                 2 * MIB - 0x11000,
                 Attributes::NORMAL_RW
             ),
-            mapping(va + 2 * MIB, va + 2 * MIB, 2 * MIB, Attributes::NORMAL_NC_RW),
+            mapping(
+                va + 2 * MIB,
+                va + 2 * MIB,
+                2 * MIB,
+                Attributes::NORMAL_NC_RW
+            ),
         ]
     );
 
@@ -463,7 +511,12 @@ fn protect_refusals() {
     let mut pool = TablePool::<8>::new();
     let (mut space, log) = space(&mut pool);
     space
-        .identity_map(0x3F00_0000, 2 * MIB, Attributes::DEVICE_RW, Granularity::Blocks)
+        .identity_map(
+            0x3F00_0000,
+            2 * MIB,
+            Attributes::DEVICE_RW,
+            Granularity::Blocks,
+        )
         .unwrap();
     let mark = log.borrow().len();
     let exec_device = Attributes {
@@ -473,7 +526,10 @@ fn protect_refusals() {
     let err = space
         .protect(0x3F00_0000, PAGE_SIZE, exec_device)
         .unwrap_err();
-    assert_eq!(err.to_string(), "0x3f000000: device memory cannot be executable");
+    assert_eq!(
+        err.to_string(),
+        "0x3f000000: device memory cannot be executable"
+    );
     assert_eq!(
         space.protect(0x3F1F_F000, 0x2000, Attributes::DEVICE_RW),
         Err(MapError::NotMapped {
@@ -509,7 +565,12 @@ fn pool_exhaustion_rolls_back() {
     let mut pool = TablePool::<3>::new();
     let (mut space, log) = space(&mut pool);
     let err = space
-        .identity_map(2 * MIB - PAGE_SIZE, 2 * PAGE_SIZE, Attributes::NORMAL_RW, Granularity::Pages)
+        .identity_map(
+            2 * MIB - PAGE_SIZE,
+            2 * PAGE_SIZE,
+            Attributes::NORMAL_RW,
+            Granularity::Pages,
+        )
         .unwrap_err();
     assert_eq!(
         err,
@@ -594,8 +655,12 @@ fn for_each_mapping_coalesces_only_true_neighbours() {
     space.map(0x10000, 0x110000, 0x3000, rw, pages).unwrap();
     space.map(0x13000, 0x113000, 0x1000, rw, pages).unwrap(); // continues both
     space.map(0x14000, 0x200000, 0x1000, rw, pages).unwrap(); // PA jumps
-    space.map(0x15000, 0x201000, 0x1000, Attributes::NORMAL_RO, pages).unwrap(); // attrs differ
-    space.map(0x17000, 0x203000, 0x1000, Attributes::NORMAL_RO, pages).unwrap(); // VA gap
+    space
+        .map(0x15000, 0x201000, 0x1000, Attributes::NORMAL_RO, pages)
+        .unwrap(); // attrs differ
+    space
+        .map(0x17000, 0x203000, 0x1000, Attributes::NORMAL_RO, pages)
+        .unwrap(); // VA gap
     assert_eq!(
         mappings(&space),
         vec![
@@ -622,15 +687,17 @@ fn the_39_bit_and_48_bit_limits() {
     let rw = Attributes::NORMAL_RW;
     let pages = Granularity::Pages;
     let top = VA_LIMIT - PAGE_SIZE;
-    space.map(top, PA_LIMIT - PAGE_SIZE, PAGE_SIZE, rw, pages).unwrap();
+    space
+        .map(top, PA_LIMIT - PAGE_SIZE, PAGE_SIZE, rw, pages)
+        .unwrap();
     assert_eq!(space.translate(VA_LIMIT - 1).unwrap().pa, PA_LIMIT - 1);
     assert_eq!(space.translate(VA_LIMIT), None);
 
     for (va, size) in [
         (top, 2 * PAGE_SIZE),
         (VA_LIMIT, PAGE_SIZE),
-        (u64::MAX & !0xFFF, PAGE_SIZE),
-        (PAGE_SIZE, u64::MAX & !0xFFF),
+        (!0xFFF, PAGE_SIZE),
+        (PAGE_SIZE, !0xFFF),
     ] {
         let want = MapError::VaOutOfRange { va, size };
         assert_eq!(space.map(va, 0, size, rw, pages), Err(want));
@@ -645,7 +712,7 @@ fn the_39_bit_and_48_bit_limits() {
         .to_string(),
         "0x8000000000 + 0x1000 is outside the 39-bit virtual address space"
     );
-    for pa in [PA_LIMIT, u64::MAX & !0xFFF] {
+    for pa in [PA_LIMIT, !0xFFF] {
         assert_eq!(
             space.map(0, pa, PAGE_SIZE, rw, pages),
             Err(MapError::PaOutOfRange {
@@ -688,7 +755,10 @@ fn misaligned_and_empty_requests() {
         unaligned(Operand::Va, 0x1001).to_string(),
         "va 0x1001 is not 4 KiB aligned"
     );
-    assert_eq!(MapError::Empty { va: 0x1000 }.to_string(), "empty range at 0x1000");
+    assert_eq!(
+        MapError::Empty { va: 0x1000 }.to_string(),
+        "empty range at 0x1000"
+    );
     assert_eq!(in_use(&space), 1);
 }
 
@@ -742,7 +812,9 @@ fn raspberry_pi_3_identity_map() {
         (0x4000_0000, 0x4000_1000, Attributes::DEVICE_RW), // ARM local
     ];
     for (start, end, attrs) in layout {
-        space.identity_map(start, end - start, attrs, blocks).unwrap();
+        space
+            .identity_map(start, end - start, attrs, blocks)
+            .unwrap();
     }
     let map = mappings(&space);
     assert_eq!(
@@ -751,7 +823,12 @@ fn raspberry_pi_3_identity_map() {
             mapping(0, 0, 0x8_0000, Attributes::NORMAL_RW),
             mapping(0x8_0000, 0x8_0000, 0x2_0000, Attributes::NORMAL_RX),
             mapping(0xA_0000, 0xA_0000, 0x1_0000, Attributes::NORMAL_RO),
-            mapping(0xB_0000, 0xB_0000, 0x3F00_0000 - 0xB_0000, Attributes::NORMAL_RW),
+            mapping(
+                0xB_0000,
+                0xB_0000,
+                0x3F00_0000 - 0xB_0000,
+                Attributes::NORMAL_RW
+            ),
             mapping(0x3F00_0000, 0x3F00_0000, 0x100_1000, Attributes::DEVICE_RW),
         ]
     );
@@ -770,7 +847,10 @@ fn raspberry_pi_3_identity_map() {
     let t = space.translate(0x8_0123).unwrap();
     assert_eq!((t.attrs, t.level), (Attributes::NORMAL_RX, 3));
     let t = space.translate(0x3F20_1000).unwrap();
-    assert_eq!((t.attrs, t.level, t.pa), (Attributes::DEVICE_RW, 2, 0x3F20_1000));
+    assert_eq!(
+        (t.attrs, t.level, t.pa),
+        (Attributes::DEVICE_RW, 2, 0x3F20_1000)
+    );
     let t = space.translate(0x1000_0000).unwrap();
     assert_eq!((t.attrs, t.level), (Attributes::NORMAL_RW, 2));
     assert_eq!(space.translate(0x4000_1000), None);
@@ -793,7 +873,12 @@ fn raspberry_pi_4_identity_map() {
         .identity_map(0, 0xFC00_0000, Attributes::NORMAL_RW, Granularity::Blocks)
         .unwrap();
     space
-        .identity_map(0xFC00_0000, 0x400_0000, Attributes::DEVICE_RW, Granularity::Blocks)
+        .identity_map(
+            0xFC00_0000,
+            0x400_0000,
+            Attributes::DEVICE_RW,
+            Granularity::Blocks,
+        )
         .unwrap();
     assert_eq!(space.tables().in_use(), 5, "root and four L2");
     assert_eq!(

@@ -66,7 +66,11 @@ fn attribute_fields_one_by_one() {
                     "{name}"
                 );
                 let sh = (bits & SH_MASK) >> 8;
-                let want_sh = if memory == MemoryKind::Device { 0b10 } else { 0b11 };
+                let want_sh = if memory == MemoryKind::Device {
+                    0b10
+                } else {
+                    0b11
+                };
                 assert_eq!(sh, want_sh, "{name}");
                 assert_ne!(bits & AF, 0, "{name}: AF");
                 assert_eq!(bits & NG, 0, "{name}: global");
@@ -116,11 +120,7 @@ fn decode_refuses_what_is_never_written() {
     let exec_device = Attributes::DEVICE_RW.encode().unwrap() & !PXN;
     assert_eq!(
         Attributes::decode(exec_device),
-        Some(Attributes::new(
-            MemoryKind::Device,
-            Access::ReadWrite,
-            true
-        ))
+        Some(Attributes::new(MemoryKind::Device, Access::ReadWrite, true))
     );
 }
 
@@ -165,7 +165,19 @@ fn tcr_fields() {
     assert_eq!((tcr >> 23) & 1, 1, "EPD1");
     assert_eq!((tcr >> 30) & 0b11, 0b10, "TG1 4 KiB");
     assert_eq!((tcr >> 32) & 0b111, 0b010, "IPS");
-    assert_eq!((tcr_el1_value(0b0100) >> 32) & 0b111, 0b100, "44-bit (Cortex-A72)");
-    assert_eq!((tcr_el1_value(0b0110) >> 32) & 0b111, 0b101, "52-bit clamped to 48");
-    assert_eq!((tcr_el1_value(0xFFF5) >> 32) & 0b111, 0b101, "only PARange bits used");
+    assert_eq!(
+        (tcr_el1_value(0b0100) >> 32) & 0b111,
+        0b100,
+        "44-bit (Cortex-A72)"
+    );
+    assert_eq!(
+        (tcr_el1_value(0b0110) >> 32) & 0b111,
+        0b101,
+        "52-bit clamped to 48"
+    );
+    assert_eq!(
+        (tcr_el1_value(0xFFF5) >> 32) & 0b111,
+        0b101,
+        "only PARange bits used"
+    );
 }

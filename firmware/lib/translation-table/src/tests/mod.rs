@@ -185,7 +185,10 @@ pub(crate) fn assert_no_empty_tables<const N: usize>(space: &Space<'_, N>) {
                 visit(pool, child, level + 1, count);
             }
         }
-        assert!(level == 1 || valid > 0, "empty level-{level} table {table:#x} kept");
+        assert!(
+            level == 1 || valid > 0,
+            "empty level-{level} table {table:#x} kept"
+        );
     }
     let pool = &*space.tables().pool;
     let mut count = 0;

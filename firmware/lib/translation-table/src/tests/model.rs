@@ -10,7 +10,7 @@ use crate::{
     TableError, TablePool,
 };
 
-/// 8 MiB around the 1 GiB boundary, so walks cross L1 entries and blocks fit.
+/// 16 MiB around the 1 GiB boundary, so walks cross L1 entries and blocks fit.
 const WINDOW: u64 = (1 << 30) - 4 * BLOCK_SIZE;
 const WINDOW_PAGES: u64 = 8 * BLOCK_SIZE / PAGE_SIZE;
 
@@ -28,8 +28,9 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
+    /// Uniform enough below `n` (< 2^32), from the better high bits.
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        ((self.next() >> 32) * n) >> 32
     }
 }
 
@@ -46,16 +47,32 @@ fn random_attrs(rng: &mut Rng) -> Attributes {
 
 /// A range in the window: usually block-aligned multiples of 2 MiB or a few pages.
 fn random_range(rng: &mut Rng) -> (u64, u64) {
-    if rng.below(3) == 0 {
+    if rng.below(2) == 0 {
         let first = rng.below(8);
-        let blocks = 1 + rng.below(8 - first);
+        let blocks = 1 + rng.below((8 - first).min(3));
         (WINDOW + first * BLOCK_SIZE, blocks * BLOCK_SIZE)
     } else {
         let first = rng.below(WINDOW_PAGES);
-        let longest = if rng.below(2) == 0 { 8 } else { 1024 };
+        let longest = if rng.below(2) == 0 { 8 } else { 256 };
         let pages = 1 + rng.below((WINDOW_PAGES - first).min(longest));
         (WINDOW + first * PAGE_SIZE, pages * PAGE_SIZE)
     }
+}
+
+/// Usually a piece of something mapped (so unmap and protect mostly succeed and split blocks),
+/// otherwise any range.
+fn random_mapped_range(rng: &mut Rng, model: &Model) -> (u64, u64) {
+    let listed = expected_mappings(model);
+    if listed.is_empty() || rng.below(4) == 0 {
+        return random_range(rng);
+    }
+    let m = listed[rng.below(listed.len() as u64) as usize];
+    if rng.below(4) == 0 {
+        return (m.va, m.size);
+    }
+    let first = rng.below(m.size / PAGE_SIZE);
+    let pages = 1 + rng.below((m.size / PAGE_SIZE - first).min(1024));
+    (m.va + first * PAGE_SIZE, pages * PAGE_SIZE)
 }
 
 fn expected_mappings(model: &Model) -> Vec<Mapping> {
@@ -80,25 +97,42 @@ fn pages(va: u64, size: u64) -> impl Iterator<Item = u64> {
     (0..size / PAGE_SIZE).map(move |i| va + i * PAGE_SIZE)
 }
 
-fn run<const N: usize>(seed: u64, steps: usize) -> (usize, usize) {
+/// Unmaps every listed range: every table but the root returns to the pool.
+fn unmap_all<const N: usize>(space: &mut Space<'_, N>, model: &mut Model) {
+    for m in expected_mappings(model) {
+        // Listed ranges end where leaves end, so no split (and no table) is needed.
+        space.unmap(m.va, m.size).unwrap_or_else(|e| panic!("{e}"));
+    }
+    model.clear();
+    assert!(mappings(space).is_empty());
+    assert_eq!(in_use(space), 1);
+}
+
+/// Returns successful (map, unmap, protect) calls, exhausted calls, maps that made blocks.
+fn run<const N: usize>(seed: u64, steps: usize) -> ([usize; 3], usize, usize) {
     let mut pool = TablePool::<N>::new();
     let (mut space, log): (Space<'_, N>, _) = space(&mut pool);
     let mut model = Model::new();
     let mut rng = Rng(seed);
-    let (mut succeeded, mut exhausted) = (0, 0);
+    let (mut succeeded, mut exhausted, mut blocks_made) = ([0; 3], 0, 0);
     for step in 0..steps {
-        let (va, size) = random_range(&mut rng);
+        let kind = rng.below(3) as usize;
+        let (va, size) = if kind == 0 {
+            random_range(&mut rng)
+        } else {
+            random_mapped_range(&mut rng, &model)
+        };
         let before = model.clone();
-        let result = match rng.below(3) {
+        let result = match kind {
             0 => {
-                // Same 2 MiB phase as va half of the time, so blocks are possible.
-                let pa = if rng.below(2) == 0 {
+                // Mostly the same 2 MiB phase as va, so blocks are possible.
+                let pa = if rng.below(4) != 0 {
                     va + (1 + rng.below(4)) * BLOCK_SIZE
                 } else {
                     (1 + rng.below(1 << 20)) * PAGE_SIZE
                 };
                 let attrs = random_attrs(&mut rng);
-                let granularity = if rng.below(2) == 0 {
+                let granularity = if rng.below(4) != 0 {
                     Granularity::Blocks
                 } else {
                     Granularity::Pages
@@ -107,6 +141,9 @@ fn run<const N: usize>(seed: u64, steps: usize) -> (usize, usize) {
                 let free = pages(va, size).all(|p| !model.contains_key(&p));
                 if result.is_ok() {
                     assert!(free, "step {step}: mapped over a mapping");
+                    let last = va + size - PAGE_SIZE;
+                    let levels = [va, last].map(|p| space.translate(p).map(|t| t.level));
+                    blocks_made += usize::from(levels.contains(&Some(2)));
                     for (i, p) in pages(va, size).enumerate() {
                         model.insert(p, (pa + i as u64 * PAGE_SIZE, attrs));
                     }
@@ -146,7 +183,7 @@ fn run<const N: usize>(seed: u64, steps: usize) -> (usize, usize) {
             }
         };
         match result {
-            Ok(()) => succeeded += 1,
+            Ok(()) => succeeded[kind] += 1,
             Err(MapError::Table {
                 error: TableError::Exhausted { .. },
                 ..
@@ -175,29 +212,35 @@ fn run<const N: usize>(seed: u64, steps: usize) -> (usize, usize) {
         if step % 64 == 0 {
             assert_no_empty_tables(&space);
         }
+        if step % 200 == 199 {
+            // Start afresh now and then, so whole 2 MiB stretches are free for blocks again.
+            unmap_all(&mut space, &mut model);
+        }
     }
     assert_no_empty_tables(&space);
+    unmap_all(&mut space, &mut model);
     assert_bbm(space.root_phys(), &log);
-    // Unmap what is left: every table but the root returns to the pool.
-    for m in expected_mappings(&model) {
-        // Whole listed ranges end where leaves end, so no split (and no table) is needed.
-        space.unmap(m.va, m.size).unwrap_or_else(|e| panic!("{e}"));
-    }
-    assert_eq!(in_use(&space), 1);
-    (succeeded, exhausted)
+    (succeeded, exhausted, blocks_made)
 }
 
 #[test]
 fn random_operations_match_the_model() {
     // Enough tables for anything in the window (root, 2 L2, 8 L3).
-    let (ok, exhausted) = run::<11>(0x9E37_79B9_7F4A_7C15, 1500);
+    let (ok, exhausted, blocks_made) = run::<11>(0x9E37_79B9_7F4A_7C15, 3000);
     assert_eq!(exhausted, 0);
-    assert!(ok > 300, "{ok} successful calls");
+    assert!(blocks_made > 10, "{blocks_made} maps used 2 MiB blocks");
+    assert!(
+        ok.iter().all(|&n| n > 50),
+        "successful map, unmap, protect: {ok:?}"
+    );
 }
 
 #[test]
 fn random_operations_with_a_tiny_pool_fail_cleanly() {
-    let (ok, exhausted) = run::<5>(0xD1B5_4A32_D192_ED03, 1500);
+    let (ok, exhausted, _) = run::<5>(0xD1B5_4A32_D192_ED03, 3000);
     assert!(exhausted > 10, "{exhausted} exhausted calls");
-    assert!(ok > 100, "{ok} successful calls");
+    assert!(
+        ok.iter().all(|&n| n > 20),
+        "successful map, unmap, protect: {ok:?}"
+    );
 }

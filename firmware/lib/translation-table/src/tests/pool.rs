@@ -41,7 +41,13 @@ fn foreign_and_freed_addresses_are_refused() {
         pool.read(other, 0),
         Err(TableError::NotAllocated { phys: other })
     );
-    for phys in [frame + 8, frame - PAGE_SIZE, frame + 2 * PAGE_SIZE, 0, u64::MAX] {
+    for phys in [
+        frame + 8,
+        frame - PAGE_SIZE,
+        frame + 2 * PAGE_SIZE,
+        0,
+        u64::MAX,
+    ] {
         assert_eq!(pool.read(phys, 0), Err(TableError::Foreign { phys }));
         assert_eq!(pool.write(phys, 0, 1), Err(TableError::Foreign { phys }));
         assert_eq!(pool.free(phys), Err(TableError::Foreign { phys }));
@@ -51,7 +57,10 @@ fn foreign_and_freed_addresses_are_refused() {
         Err(TableError::IndexOutOfRange { index: 512 })
     );
     pool.free(frame).unwrap();
-    assert_eq!(pool.free(frame), Err(TableError::NotAllocated { phys: frame }));
+    assert_eq!(
+        pool.free(frame),
+        Err(TableError::NotAllocated { phys: frame })
+    );
     assert_eq!(pool.in_use(), 0);
 }
 
