@@ -10,10 +10,10 @@ mod selftest;
 use ruvix_board as board;
 
 /// Called by `board`'s entry code (`boot.s`) on core 0 at EL1, with the boot stack, vectors
-/// and a zeroed .bss; `dtb` is the device-tree address the firmware passed (0 if none).
+/// and a zeroed .bss; `dtb` is the device-tree address the firmware passed (0 if none),
+/// `entry_counter` the generic counter when `_start` ran.
 #[unsafe(no_mangle)]
-extern "C" fn kernel_main(dtb: u64) -> ! {
-    let entry_counter = board::timer::counter();
+extern "C" fn kernel_main(dtb: u64, entry_counter: u64) -> ! {
     let hardware = boot::stage0_hardware::run(dtb, entry_counter);
 
     #[cfg(feature = "qemu-test")]

@@ -17,6 +17,8 @@ _start:
     b       __secondary_park              // only reached when every core was started (ELF at EL3)
 1:
     mov     x19, x0                       // keep the DTB pointer for the kernel
+    isb
+    mrs     x20, cntpct_el0               // entry time, so stage 0 can say how long it took
 
     mrs     x9, CurrentEL
     lsr     x9, x9, #2
@@ -94,6 +96,7 @@ _start:
     sev
 
     mov     x0, x19
+    mov     x1, x20
     bl      kernel_main                   // never returns
 7:  wfi
     b       7b
