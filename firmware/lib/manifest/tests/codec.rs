@@ -1,0 +1,155 @@
+//! The package encoding: round trips, and no input makes `decode` panic.
+
+mod common;
+
+use ruvix_manifest::{BoardLimits, DecodeError, FORMAT_VERSION, RvfManifest, limits};
+
+fn manifest() -> RvfManifest {
+    common::parse(&common::with(
+        r#"
+[[region]]
+name = "shared"
+kind = "ram"
+size = 8192
+access = { a = "rw", b = "ro" }
+
+[[region]]
+name = "gpio"
+kind = "mmio"
+peripheral_offset = 0x200000
+size = "4 KiB"
+access = { c = "rw" }
+
+[[queue]]
+name = "q"
+depth = 4
+message_size = "64 B"
+from = "a.out"
+to = "b.in"
+"#,
+    ))
+    .expect("valid")
+}
+
+#[test]
+fn encode_then_decode_is_identity() {
+    let m = manifest();
+    let bytes = m.encode();
+    assert_eq!(RvfManifest::decode(&bytes), Ok(m));
+}
+
+#[test]
+fn version_is_the_first_byte() {
+    let bytes = manifest().encode();
+    // postcard writes a u16 below 128 as one byte.
+    assert_eq!(u16::from(bytes[0]), FORMAT_VERSION);
+}
+
+#[test]
+fn other_versions_are_refused_before_decoding_the_rest() {
+    let mut bytes = manifest().encode();
+    bytes[0] = 2;
+    assert_eq!(
+        RvfManifest::decode(&bytes),
+        Err(DecodeError::UnsupportedVersion { found: 2 })
+    );
+    assert_eq!(
+        DecodeError::UnsupportedVersion { found: 2 }.to_string(),
+        "manifest format version 2 is not supported (expected 1)"
+    );
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let bytes = manifest().encode();
+    for len in 0..bytes.len() {
+        assert!(
+            RvfManifest::decode(&bytes[..len]).is_err(),
+            "prefix of {len} bytes decoded"
+        );
+    }
+}
+
+#[test]
+fn trailing_bytes_are_an_error() {
+    let mut bytes = manifest().encode();
+    bytes.push(0);
+    assert_eq!(
+        RvfManifest::decode(&bytes),
+        Err(DecodeError::TrailingBytes { count: 1 })
+    );
+}
+
+#[test]
+fn oversized_input_is_refused() {
+    let bytes = vec![1u8; limits::MAX_ENCODED_LEN + 1];
+    assert_eq!(
+        RvfManifest::decode(&bytes),
+        Err(DecodeError::TooLarge {
+            len: limits::MAX_ENCODED_LEN + 1
+        })
+    );
+}
+
+#[test]
+fn garbage_is_an_error() {
+    for garbage in [
+        &b""[..],
+        b"\x01",
+        b"\xff\xff\xff\xff\xff",
+        b"\x01\xff\xff\xff\xff\x0f",
+        b"RVF manifest? no",
+        &[
+            0x01, 0x04, b't', b'e', b's', b't', 0xff, 0xff, 0xff, 0xff, 0x0f,
+        ],
+    ] {
+        assert!(RvfManifest::decode(garbage).is_err(), "{garbage:?} decoded");
+    }
+}
+
+/// A small deterministic generator, so the test needs no extra crates and is reproducible.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn random_and_mutated_bytes_never_panic() {
+    let valid = manifest().encode();
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    for round in 0..20_000 {
+        let bytes: Vec<u8> = if round % 2 == 0 {
+            // Mutate a valid encoding: flip, overwrite or drop a few bytes.
+            let mut bytes = valid.clone();
+            for _ in 0..1 + rng.next() % 4 {
+                let i = (rng.next() as usize) % bytes.len();
+                match rng.next() % 3 {
+                    0 => bytes[i] ^= 1 << (rng.next() % 8),
+                    1 => bytes[i] = rng.next() as u8,
+                    _ => {
+                        bytes.remove(i);
+                    }
+                }
+            }
+            bytes
+        } else {
+            let len = (rng.next() % 64) as usize;
+            let mut bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+            if let Some(first) = bytes.first_mut() {
+                *first = 1;
+            }
+            bytes
+        };
+        // Whatever decodes must also validate (or not) without panicking.
+        if let Ok(m) = RvfManifest::decode(&bytes) {
+            let _ = m.validate(&BoardLimits::RPI3);
+            let _ = m.validate_all(&BoardLimits::RPI4);
+        }
+    }
+}
