@@ -155,6 +155,15 @@ pub(crate) fn discover(
             let _ = ram.push(1 << 32..ram_bytes);
         }
     }
+    // RAM is only what the ARM owns: never the VideoCore's share or a device window, whatever
+    // a device tree claims (QEMU's says "all 1 GiB" on a Pi 3, peripherals included).
+    if let Some(vc) = &vc_memory {
+        ram = subtract(&ram, vc);
+    }
+    for window in crate::bsp::device_windows() {
+        ram = subtract(&ram, &window.range);
+    }
+
     BoardInfo {
         board: crate::bsp::BOARD_NAME,
         revision,
@@ -170,6 +179,22 @@ pub(crate) fn discover(
         counter_hz: crate::arch::timer::frequency(),
         device_tree,
     }
+}
+
+/// `ranges` without `hole` (each range may be cut in two).
+fn subtract(
+    ranges: &heapless::Vec<Range<u64>, 4>,
+    hole: &Range<u64>,
+) -> heapless::Vec<Range<u64>, 4> {
+    let mut out = heapless::Vec::new();
+    for r in ranges {
+        for piece in [r.start..hole.start.min(r.end), hole.end.max(r.start)..r.end] {
+            if piece.start < piece.end {
+                let _ = out.push(piece);
+            }
+        }
+    }
+    out
 }
 
 /// Read model, memory and initrd from the DTB at `address`, if there is a valid one.
@@ -192,13 +217,23 @@ pub(crate) fn read_device_tree(address: u64) -> Option<DeviceTreeInfo> {
             }
         }
     }
-    for region in fdt.memory().regions() {
-        if let Some(size) = region.size {
-            let start = region.starting_address as u64;
-            let _ = info.memory.push(start..start + size as u64);
+    // Every `memory@…` node (not `Fdt::memory()`, which insists on a node named exactly
+    // "/memory" and panics without one).
+    let memory_nodes = fdt.all_nodes().filter(|n| {
+        n.name.split('@').next() == Some("memory")
+            || n.property("device_type").and_then(|p| p.as_str()) == Some("memory")
+    });
+    for node in memory_nodes {
+        for region in node.reg().into_iter().flatten() {
+            if let Some(size) = region.size.filter(|&s| s > 0) {
+                let start = region.starting_address as u64;
+                let _ = info.memory.push(start..start.saturating_add(size as u64));
+            }
         }
     }
-    let chosen = fdt.find_node("/chosen");
+    // Found by walking the nodes: fdt 0.1's `find_node("/chosen")` misses it in the trees
+    // QEMU writes (checked with QEMU 10's raspi4b).
+    let chosen = fdt.all_nodes().find(|n| n.name == "chosen");
     let read = |name: &str| {
         chosen
             .as_ref()?
@@ -215,4 +250,24 @@ pub(crate) fn read_device_tree(address: u64) -> Option<DeviceTreeInfo> {
         info.initrd = Some(start..end);
     }
     Some(info)
+}
+
+impl BoardInfo {
+    /// The bytes of the initial ramdisk the boot firmware loaded (`initramfs` in config.txt,
+    /// `-initrd` in QEMU), as announced in the device tree.
+    pub fn initrd(&self) -> Option<&'static [u8]> {
+        let range = self.device_tree.as_ref()?.initrd.clone()?;
+        let len = usize::try_from(range.end - range.start).ok()?;
+        let inside_ram = self
+            .ram
+            .iter()
+            .any(|r| r.start <= range.start && range.end <= r.end);
+        if !inside_ram {
+            return None;
+        }
+        // SAFETY: the range lies inside RAM that stage 0 identity-mapped readable, the firmware
+        // put the file there before the kernel started, and the kernel keeps it reserved (the
+        // frame allocator never hands it out), so nothing writes it while it is borrowed.
+        Some(unsafe { core::slice::from_raw_parts(range.start as *const u8, len) })
+    }
 }
