@@ -14,6 +14,7 @@ pub mod inspect;
 pub mod keygen;
 pub mod pack;
 pub mod verify;
+pub mod witness;
 pub mod wasm;
 
 use std::fmt;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ruvix_rvf_tool::{Failure, inspect, keygen, pack, verify};
+use ruvix_rvf_tool::{Failure, inspect, keygen, pack, verify, witness};
 
 #[derive(Parser)]
 #[command(
@@ -69,7 +69,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    // `rvf witness verify` (the witness-log checker) joins here as `Witness { … }`.
+    /// Witness-log tools.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WitnessCommand {
+    /// Check a witness-log dump in a decoded boot log: recompute the hash chain from its
+    /// anchor and report the first bad entry.
+    Verify {
+        /// The decoded log (`-` for standard input), e.g. saved from `just run | tee boot.log`.
+        log: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -137,6 +151,16 @@ fn main() -> ExitCode {
                     println!();
                 }
                 r.ok
+            }),
+        ),
+        Command::Witness {
+            command: WitnessCommand::Verify { log },
+        } => (
+            "witness verify",
+            witness::verify(&log).map(|summary| {
+                print!("{summary}");
+                println!("{}: OK: witness chain verifies", log.display());
+                true
             }),
         ),
     };
