@@ -30,17 +30,23 @@ debug board="rpi3": setup
     {{runner}} build --board {{board}}
     {{runner}} run --board {{board}} --gdb
 
-# Every test: host unit tests, then the QEMU boot tests on both boards.
-test: setup unit-test qemu-test
+# Every test: lints, host unit tests, then the QEMU boot tests on both boards.
+test: setup lint build unit-test qemu-test
 
-# Host unit tests of the hardware-independent crates and tools.
+# Host unit tests of the hardware-independent crates, the tools and the guest helpers (the
+# runtime's tests run the real components: `just build` first).
 unit-test:
     cargo test --workspace --exclude ruvix-kernel --exclude ruvix-board --exclude ruvix-qemu-tests
+    cd components && cargo test -p ruvix-guest
 
-# QEMU tests: build the test images for both boards, boot each scenario, check the log.
+# QEMU tests: boot each scenario of the test images (`just build` first) on both boards.
 qemu-test:
-    {{runner}} build --all
     cargo test -p ruvix-qemu-tests
+
+# The package decoder's fuzz target for a while (nightly + cargo-fuzz; `just fuzz 600` = 10 min).
+fuzz seconds="60":
+    command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+    cd firmware/lib/rvf/fuzz && cargo +nightly fuzz run parse_verify -- -max_total_time={{seconds}}
 
 # Formatting and lints, host and firmware target (what review expects to be clean).
 lint:

@@ -18,6 +18,7 @@ pub mod console;
 pub mod drivers;
 pub mod heap;
 pub mod irq;
+pub mod memory;
 
 pub use arch::cpu::{ExitCode, fatal_stop};
 pub use arch::{cpu, layout, mmu, timer};

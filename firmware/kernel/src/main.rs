@@ -2,6 +2,8 @@
 #![no_std]
 #![no_main]
 
+extern crate alloc;
+
 mod boot;
 mod panic;
 #[cfg(feature = "qemu-test")]
@@ -15,6 +17,10 @@ use ruvix_board as board;
 #[unsafe(no_mangle)]
 extern "C" fn kernel_main(dtb: u64, entry_counter: u64) -> ! {
     let hardware = boot::stage0_hardware::run(dtb, entry_counter);
+    let verified = boot::stage1_verify::run(&hardware);
+    let mut kernel = boot::stage2_create::run(&hardware, &verified);
+    boot::stage3_mount::run(&verified, &mut kernel);
+    boot::stage4_attest::run(&verified, &mut kernel);
 
     #[cfg(feature = "qemu-test")]
     selftest::run_requested(&hardware);

@@ -53,13 +53,18 @@ pub fn cargo_build_args(board: Board, test: bool) -> Vec<String> {
     .to_vec()
 }
 
-/// Builds the kernel for `board` and writes `kernel.elf` and `kernel8.img` into its image
+/// Builds the kernel for `board`, embedding `package`, and writes `kernel.elf` and `kernel8.img` into its image
 /// directory. Cargo's own output (progress, errors) goes to our stderr.
-pub fn build_image(board: Board, test: bool) -> Result<BuiltImage> {
+pub fn build_image(board: Board, test: bool, package: &Path) -> Result<BuiltImage> {
     let root = workspace_root();
     let args = cargo_build_args(board, test);
     let mut child = Command::new(cargo_program())
         .args(&args)
+        .env("RUVIX_PACKAGE", package)
+        .env(
+            "RUVIX_PUBLIC_KEY",
+            root.join(crate::package::DEV_PUBLIC_KEY),
+        )
         .current_dir(&root)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

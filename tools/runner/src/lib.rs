@@ -28,6 +28,7 @@ mod ansi;
 mod board;
 pub mod image;
 mod outcome;
+pub mod package;
 mod paths;
 mod process;
 mod qemu;

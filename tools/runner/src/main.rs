@@ -123,8 +123,10 @@ fn build(args: &BuildArgs) -> Result<()> {
     } else {
         vec![(args.board.expect("clap requires --board"), args.test)]
     };
+    let package = ruvix_runner::package::prepare()?;
+    println!("package: {}", package.display());
     for (board, test) in targets {
-        print_built(&build_image(board, test)?)?;
+        print_built(&build_image(board, test, &package)?)?;
     }
     Ok(())
 }
@@ -147,7 +149,8 @@ fn print_built(image: &BuiltImage) -> Result<()> {
 
 fn run(args: RunArgs) -> Result<u8> {
     if args.build {
-        print_built(&build_image(args.board, args.test)?)?;
+        let package = ruvix_runner::package::prepare()?;
+        print_built(&build_image(args.board, args.test, &package)?)?;
     }
     let dir = args
         .image

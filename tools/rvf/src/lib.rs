@@ -14,8 +14,8 @@ pub mod inspect;
 pub mod keygen;
 pub mod pack;
 pub mod verify;
-pub mod witness;
 pub mod wasm;
+pub mod witness;
 
 use std::fmt;
 

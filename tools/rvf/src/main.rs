@@ -158,7 +158,7 @@ fn main() -> ExitCode {
         } => (
             "witness verify",
             witness::verify(&log).map(|summary| {
-                print!("{summary}");
+                println!("{}", summary.to_string().trim_end());
                 println!("{}: OK: witness chain verifies", log.display());
                 true
             }),

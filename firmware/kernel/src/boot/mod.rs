@@ -2,7 +2,12 @@
 //! verify, stage 2 create, stage 3 mount, stage 4 attest. Each stage prints one line in the
 //! shape `stage N <name>: ok (<ticks> ticks)` or `stage N <name>: failed: <reason>`.
 
+pub mod package_source;
 pub mod stage0_hardware;
+pub mod stage1_verify;
+pub mod stage2_create;
+pub mod stage3_mount;
+pub mod stage4_attest;
 
 use crate::board;
 
@@ -32,6 +37,17 @@ pub fn idle(_hardware: &board::BoardInfo) -> ! {
                 ticks
             );
             next_report += u64::from(TICK_HZ) * HEARTBEAT_SECONDS;
+        }
+    }
+}
+
+/// Bytes as lowercase hex without separators, for hashes in the log.
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl defmt::Format for Hex<'_> {
+    fn format(&self, f: defmt::Formatter) {
+        for byte in self.0 {
+            defmt::write!(f, "{=u8:02x}", byte);
         }
     }
 }

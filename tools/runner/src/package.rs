@@ -1,0 +1,129 @@
+//! Everything an image embeds besides the kernel: the WebAssembly components (built from
+//! `components/`), the signed demo package (`rvf pack components/demo.toml`), and the minimal
+//! device tree the QEMU tests pass with `-initrd`.
+//!
+//! Output, beside the images: `<images>/../packages/demo.rvf`, `<images>/../components/…`,
+//! `<images>/qemu-<board>.dtb`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+use crate::Board;
+use crate::paths::{cargo_program, images_dir, target_dir, workspace_root};
+
+/// The development key the demo package is signed with (public; see tools/keys/README.md).
+pub const DEV_SECRET_KEY: &str = "tools/keys/DEVELOPMENT-ONLY.sk";
+pub const DEV_PUBLIC_KEY: &str = "tools/keys/DEVELOPMENT-ONLY.pk";
+pub const DEMO_MANIFEST: &str = "components/demo.toml";
+
+fn run(command: &mut Command, what: &str) -> Result<()> {
+    let status = command
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot start {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Where the wasm components are built (a separate cargo workspace, target wasm32).
+pub fn components_target_dir() -> PathBuf {
+    target_dir().join("components")
+}
+
+/// Directory holding `<name>.wasm` for every component.
+pub fn wasm_dir() -> PathBuf {
+    components_target_dir().join("wasm32-unknown-unknown/release")
+}
+
+/// Build every component in `components/` to a core wasm module.
+pub fn build_components() -> Result<PathBuf> {
+    let root = workspace_root();
+    let manifest = root.join("components/Cargo.toml");
+    if !manifest.is_file() {
+        bail!("{} is missing", manifest.display());
+    }
+    run(
+        Command::new(cargo_program())
+            .current_dir(root.join("components"))
+            .args([
+                "build",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--target-dir",
+            ])
+            .arg(components_target_dir()),
+        "building the wasm components",
+    )?;
+    Ok(wasm_dir())
+}
+
+/// Where the signed package for `manifest` (a path relative to the repository) goes.
+pub fn package_path(manifest: &str) -> PathBuf {
+    let stem = Path::new(manifest)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("package");
+    target_dir().join("packages").join(format!("{stem}.rvf"))
+}
+
+/// `rvf pack MANIFEST` with the development key and the built components.
+pub fn pack(manifest: &str) -> Result<PathBuf> {
+    let root = workspace_root();
+    let out = package_path(manifest);
+    std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+    run(
+        Command::new(cargo_program())
+            .current_dir(&root)
+            .args([
+                "run",
+                "--quiet",
+                "--release",
+                "-p",
+                "ruvix-rvf-tool",
+                "--bin",
+                "rvf",
+                "--",
+                "pack",
+            ])
+            .arg(root.join(manifest))
+            .arg("--key")
+            .arg(root.join(DEV_SECRET_KEY))
+            .arg("--wasm-dir")
+            .arg(wasm_dir())
+            .arg("--out")
+            .arg(&out),
+        "rvf pack",
+    )?;
+    Ok(out)
+}
+
+/// The minimal device tree for QEMU runs that load a package with `-initrd` (QEMU announces
+/// the initrd only in a device tree it is given).
+pub fn qemu_dtb(board: Board) -> Result<PathBuf> {
+    let source = workspace_root().join(format!("tools/qemu/{}.dts", board.name()));
+    let out = images_dir().join(format!("qemu-{}.dtb", board.name()));
+    std::fs::create_dir_all(images_dir())?;
+    run(
+        Command::new("dtc")
+            .args(["-q", "-I", "dts", "-O", "dtb", "-o"])
+            .arg(&out)
+            .arg(&source),
+        "dtc (device-tree-compiler; run tools/setup.sh)",
+    )?;
+    Ok(out)
+}
+
+/// Components, the demo package and the device trees: what a kernel build needs first.
+pub fn prepare() -> Result<PathBuf> {
+    build_components()?;
+    let package = pack(DEMO_MANIFEST)?;
+    for board in Board::ALL {
+        qemu_dtb(board)?;
+    }
+    Ok(package)
+}
