@@ -16,6 +16,23 @@ use crate::paths::{cargo_program, images_dir, target_dir, workspace_root};
 /// The development key the demo package is signed with (public; see tools/keys/README.md).
 pub const DEV_SECRET_KEY: &str = "tools/keys/DEVELOPMENT-ONLY.sk";
 pub const DEV_PUBLIC_KEY: &str = "tools/keys/DEVELOPMENT-ONLY.pk";
+
+/// The key `rvf pack` signs with: `RUVIX_SIGNING_KEY`, else the development key.
+pub fn signing_key() -> PathBuf {
+    key_from_env("RUVIX_SIGNING_KEY", DEV_SECRET_KEY)
+}
+
+/// The public key the firmware embeds: `RUVIX_PUBLIC_KEY`, else the development key.
+pub fn public_key() -> PathBuf {
+    key_from_env("RUVIX_PUBLIC_KEY", DEV_PUBLIC_KEY)
+}
+
+fn key_from_env(variable: &str, default: &str) -> PathBuf {
+    match std::env::var_os(variable) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => workspace_root().join(default),
+    }
+}
 pub const DEMO_MANIFEST: &str = "components/demo.toml";
 
 fn run(command: &mut Command, what: &str) -> Result<()> {
@@ -71,7 +88,7 @@ pub fn package_path(manifest: &str) -> PathBuf {
     target_dir().join("packages").join(format!("{stem}.rvf"))
 }
 
-/// `rvf pack MANIFEST` with the development key and the built components.
+/// `rvf pack MANIFEST` with [`signing_key`] and the built components.
 pub fn pack(manifest: &str) -> Result<PathBuf> {
     let root = workspace_root();
     let out = package_path(manifest);
@@ -92,7 +109,7 @@ pub fn pack(manifest: &str) -> Result<PathBuf> {
             ])
             .arg(root.join(manifest))
             .arg("--key")
-            .arg(root.join(DEV_SECRET_KEY))
+            .arg(signing_key())
             .arg("--wasm-dir")
             .arg(wasm_dir())
             .arg("--out")
