@@ -15,3 +15,22 @@ pub unsafe fn take_frames(range: Range<u64>) -> &'static mut [u8] {
     bytes.fill(0);
     bytes
 }
+
+/// One 32-bit device register read.
+///
+/// # Safety
+/// `address` must be 4-byte aligned and inside a device window that is mapped (as device
+/// memory) and whose registers may be read without side effects the kernel relies on.
+pub unsafe fn mmio_read32(address: u64) -> u32 {
+    // SAFETY: the caller's contract; volatile so the access really happens, once.
+    unsafe { core::ptr::read_volatile(address as *const u32) }
+}
+
+/// One 32-bit device register write.
+///
+/// # Safety
+/// As for [`mmio_read32`], and the write must be one the owner of the device may make.
+pub unsafe fn mmio_write32(address: u64, value: u32) {
+    // SAFETY: the caller's contract; volatile so the access really happens, once.
+    unsafe { core::ptr::write_volatile(address as *mut u32, value) }
+}

@@ -1,5 +1,7 @@
 //! Raspberry Pi 3 Model B (BCM2837, Cortex-A53): memory map and interrupt routing.
 
+use core::ops::Range;
+
 use super::DeviceWindow;
 use crate::drivers::bcm2836_local_intc::{LocalIntc, Source};
 use crate::drivers::gpio::PullScheme;
@@ -37,6 +39,14 @@ pub fn device_windows() -> [DeviceWindow; 2] {
             range: LOCAL_BASE as u64..(LOCAL_BASE + LOCAL_SIZE) as u64,
         },
     ]
+}
+
+/// The device pages the kernel itself keeps after the SEC-001 drop: the UART (the log) and
+/// the interrupt controller (the timer tick).
+pub fn kernel_device_pages() -> [(&'static str, Range<u64>); 2] {
+    use memory_map::*;
+    let page = |base: usize| base as u64..base as u64 + 0x1000;
+    [("UART0 (log)", page(UART0)), ("ARM local interrupt controller", page(LOCAL_BASE))]
 }
 
 // SAFETY: the ARM-local block lives at LOCAL_BASE on every BCM2837 and is mapped as device.

@@ -1,5 +1,7 @@
 //! Raspberry Pi 4 Model B (BCM2711, Cortex-A72): memory map and interrupt routing (GIC-400).
 
+use core::ops::Range;
+
 use super::DeviceWindow;
 use crate::drivers::gic400::{Gic400, PHYSICAL_TIMER_INTID, Source};
 use crate::drivers::gpio::PullScheme;
@@ -39,6 +41,18 @@ pub fn device_windows() -> [DeviceWindow; 2] {
             name: "ARM local + GIC",
             range: LOCAL_BASE as u64..(LOCAL_BASE + LOCAL_SIZE) as u64,
         },
+    ]
+}
+
+/// The device pages the kernel itself keeps after the SEC-001 drop: the UART (the log) and
+/// the GIC (the timer tick).
+pub fn kernel_device_pages() -> [(&'static str, Range<u64>); 3] {
+    use memory_map::*;
+    let page = |base: usize| base as u64..base as u64 + 0x1000;
+    [
+        ("UART0 (log)", page(UART0)),
+        ("GIC distributor", page(GIC_DISTRIBUTOR)),
+        ("GIC CPU interface", page(GIC_CPU_INTERFACE)),
     ]
 }
 

@@ -5,6 +5,7 @@
 extern crate alloc;
 
 mod boot;
+mod kernel_platform;
 mod panic;
 #[cfg(feature = "qemu-test")]
 mod selftest;
@@ -18,12 +19,14 @@ use ruvix_board as board;
 extern "C" fn kernel_main(dtb: u64, entry_counter: u64) -> ! {
     let hardware = boot::stage0_hardware::run(dtb, entry_counter);
     let verified = boot::stage1_verify::run(&hardware);
-    let mut kernel = boot::stage2_create::run(&hardware, &verified);
-    boot::stage3_mount::run(&verified, &mut kernel);
-    boot::stage4_attest::run(&verified, &mut kernel);
+    let kernel = boot::stage2_create::run(&hardware, &verified);
+    let mut system = boot::stage3_mount::run(&verified, kernel, hardware.counter_hz);
+    boot::stage4_attest::run(&verified, &mut system);
+    // The package's bytes may lie in memory the SEC-001 drop unmapped: nothing reads them now.
+    drop(verified);
 
     #[cfg(feature = "qemu-test")]
-    selftest::run_requested(&hardware);
+    selftest::run_requested(&hardware, &mut system);
 
-    boot::idle(&hardware)
+    boot::run_system(system)
 }

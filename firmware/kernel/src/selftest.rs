@@ -9,6 +9,7 @@
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::board;
+use crate::boot::stage3_mount::System;
 use board::arch::{fault_probe, semihosting};
 use board::{BoardInfo, ExitCode};
 
@@ -20,7 +21,7 @@ static DATA_CODE: AtomicU32 = AtomicU32::new(0xd65f_03c0);
 const UNMAPPED_ADDRESS: u64 = 0x8;
 
 /// A scenario: its name on the command line, and what it does.
-type Scenario = (&'static str, fn(&BoardInfo));
+type Scenario = (&'static str, fn(&BoardInfo, &mut System));
 
 const SCENARIOS: &[Scenario] = &[
     ("boot", boot),
@@ -29,11 +30,13 @@ const SCENARIOS: &[Scenario] = &[
     ("exec-data", exec_data),
     ("stack-overflow", stack_overflow),
     ("timer", timer),
+    ("sec001-read", sec001_read),
+    ("run", run_for_a_while),
 ];
 
 /// Run the scenario named on the semihosting command line, if any; without one the test
 /// image behaves like the real firmware.
-pub fn run_requested(info: &BoardInfo) {
+pub fn run_requested(info: &BoardInfo, system: &mut System) {
     let mut buffer = [0u8; 256];
     let Some(command_line) = semihosting::command_line(&mut buffer) else {
         return;
@@ -49,7 +52,7 @@ pub fn run_requested(info: &BoardInfo) {
         return;
     };
     defmt::info!("selftest {=str}: start", name);
-    scenario(info);
+    scenario(info, system);
     // Scenarios that expect a fault only get here if the fault did not happen.
     defmt::error!(
         "selftest {=str}: failed: the expected fault did not happen",
@@ -64,11 +67,11 @@ fn pass(name: &str) -> ! {
     board::fatal_stop(ExitCode::Success)
 }
 
-fn boot(_: &BoardInfo) {
+fn boot(_: &BoardInfo, _: &mut System) {
     pass("boot");
 }
 
-fn data_abort(_: &BoardInfo) {
+fn data_abort(_: &BoardInfo, _: &mut System) {
     defmt::info!(
         "selftest: reading unmapped address {=u64:#x}",
         UNMAPPED_ADDRESS
@@ -78,7 +81,7 @@ fn data_abort(_: &BoardInfo) {
     defmt::error!("read {=u64:#x} from an unmapped address", value);
 }
 
-fn write_rodata(_: &BoardInfo) {
+fn write_rodata(_: &BoardInfo, _: &mut System) {
     let address = core::ptr::addr_of!(RODATA_WORD) as u64;
     defmt::info!("selftest: writing to rodata at {=u64:#x}", address);
     // SAFETY: the write is meant to fault (rodata is mapped read-only); if the mapping were
@@ -86,7 +89,7 @@ fn write_rodata(_: &BoardInfo) {
     unsafe { fault_probe::write_u64(address, 0) };
 }
 
-fn exec_data(_: &BoardInfo) {
+fn exec_data(_: &BoardInfo, _: &mut System) {
     let address = DATA_CODE.as_ptr() as u64;
     let _ = DATA_CODE.load(Ordering::Relaxed);
     defmt::info!("selftest: executing from data at {=u64:#x}", address);
@@ -108,7 +111,7 @@ fn recurse(depth: u64) -> u64 {
     core::hint::black_box(frame[(depth % 512) as usize]) + below
 }
 
-fn stack_overflow(_: &BoardInfo) {
+fn stack_overflow(_: &BoardInfo, _: &mut System) {
     let guard = board::layout::get().boot_stack_guard;
     defmt::info!(
         "selftest: recursing into the stack guard page at {=u64:#x}..{=u64:#x}",
@@ -118,8 +121,52 @@ fn stack_overflow(_: &BoardInfo) {
     let _ = core::hint::black_box(recurse(0));
 }
 
+/// SEC-001: after stage 3 the boot-time map of all RAM is gone. Read a RAM address the kernel
+/// could read at boot (inside the ARM's RAM, beyond the kernel's heap and every region): it
+/// must fault.
+fn sec001_read(info: &BoardInfo, system: &mut System) {
+    let kernel_end = board::layout::get().image.end;
+    let ram = info.ram.iter().find(|r| r.contains(&kernel_end)).cloned();
+    let Some(ram) = ram else {
+        defmt::error!("selftest sec001-read: failed: no RAM range after the kernel");
+        board::fatal_stop(ExitCode::Failure);
+    };
+    // 16 MiB past the kernel's end, page aligned, and clear of every region.
+    let mut address = (kernel_end + (16 << 20)) & !0xfff;
+    while system.regions.iter().any(|r| r.contains(&address)) {
+        address += 0x1000;
+    }
+    if !ram.contains(&address) {
+        defmt::error!("selftest sec001-read: failed: {=u64:#x} is not RAM", address);
+        board::fatal_stop(ExitCode::Failure);
+    }
+    defmt::info!(
+        "selftest: reading RAM at {=u64:#x} (mapped at boot, outside the minimal map)",
+        address
+    );
+    // SAFETY: a plain read of RAM; it is meant to fault now that the boot map is gone.
+    let value = unsafe { fault_probe::read_u64(address) };
+    defmt::error!("read {=u64:#x}: the boot map of all RAM is still there", value);
+}
+
+/// Run the system (the package's components) for the number of seconds given on the command
+/// line as `seconds=N` (default 10), then print statistics and exit: the QEMU tests of stage 3
+/// read the components' log lines.
+fn run_for_a_while(_: &BoardInfo, system: &mut System) {
+    let mut buffer = [0u8; 256];
+    let seconds = semihosting::command_line(&mut buffer)
+        .and_then(|line| {
+            line.split_whitespace()
+                .find_map(|w| w.strip_prefix("seconds=").and_then(|n| n.parse::<u64>().ok()))
+        })
+        .unwrap_or(10);
+    crate::boot::run_system_until(system, seconds);
+    crate::boot::print_statistics(system);
+    pass("run");
+}
+
 /// Count tick interrupts over a measured interval of the counter.
-fn timer(_: &BoardInfo) {
+fn timer(_: &BoardInfo, _: &mut System) {
     const INTERVAL_MS: u64 = 500;
     let hz = u64::from(crate::boot::TICK_HZ);
     board::timer::start_tick(crate::boot::TICK_HZ);

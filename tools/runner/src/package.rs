@@ -34,6 +34,8 @@ fn key_from_env(variable: &str, default: &str) -> PathBuf {
     }
 }
 pub const DEMO_MANIFEST: &str = "components/demo.toml";
+/// The test system (the demo plus misbehaving components), loaded with `-initrd` by the tests.
+pub const TEST_MANIFEST: &str = "components/test.toml";
 
 fn run(command: &mut Command, what: &str) -> Result<()> {
     let status = command
@@ -139,6 +141,7 @@ pub fn qemu_dtb(board: Board) -> Result<PathBuf> {
 pub fn prepare() -> Result<PathBuf> {
     build_components()?;
     let package = pack(DEMO_MANIFEST)?;
+    pack(TEST_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -66,9 +66,15 @@ impl TlbMaintenance for Tlb {
 pub type KernelAddressSpace = AddressSpace<&'static mut TablePool<TABLE_FRAMES>, Tlb>;
 
 /// What each mapped range is, for the banner.
-type Labels = heapless::Vec<(Range<u64>, &'static str), 24>;
+type Labels = heapless::Vec<(Range<u64>, &'static str), 48>;
+
+/// Labels of the boot-time mappings that the SEC-001 drop removes (all of RAM outside the
+/// kernel, every device window); everything else (kernel text, data, stacks, heap) stays.
+const BOOT_ONLY: &[&str] = &["RAM below the kernel", "RAM"];
 
 static SPACE: Mutex<RefCell<Option<KernelAddressSpace>>> = Mutex::new(RefCell::new(None));
+/// Set once the boot map is gone (changes how holes are named in the map printout).
+static LABELS_DROPPED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 static LABELS: Mutex<RefCell<Labels>> = Mutex::new(RefCell::new(heapless::Vec::new()));
 
 #[derive(Clone, Copy, Debug)]
@@ -76,6 +82,7 @@ pub enum MmuError {
     Tables(TableError),
     Map { what: &'static str, error: MapError },
     AlreadyOn,
+    NotOn,
 }
 
 impl defmt::Format for MmuError {
@@ -88,6 +95,7 @@ impl defmt::Format for MmuError {
                 defmt::write!(f, "mapping {=str}: {}", what, defmt::Display2Format(error))
             }
             MmuError::AlreadyOn => defmt::write!(f, "the boot map was already built"),
+            MmuError::NotOn => defmt::write!(f, "the MMU is not on yet"),
         }
     }
 }
@@ -241,6 +249,49 @@ pub fn with_address_space<R>(f: impl FnOnce(&mut KernelAddressSpace) -> R) -> Op
     critical_section::with(|cs| SPACE.borrow(cs).borrow_mut().as_mut().map(f))
 }
 
+/// One mapping of the minimal map that replaces the boot map at the SEC-001 drop.
+pub struct MapRequest {
+    pub range: Range<u64>,
+    pub attributes: Attributes,
+    pub label: &'static str,
+}
+
+fn is_boot_only(label: &str) -> bool {
+    BOOT_ONLY.contains(&label) || crate::bsp::device_windows().iter().any(|w| w.name == label)
+}
+
+/// SEC-001: replace the boot-time identity map of all RAM and every device window with the
+/// minimal map — the kernel's own ranges (kept as they are) plus exactly `keep`, page by page.
+/// Afterwards any access outside these ranges faults.
+pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
+    critical_section::with(|cs| {
+        let mut space = SPACE.borrow(cs).borrow_mut();
+        let space = space.as_mut().ok_or(MmuError::NotOn)?;
+        let mut labels = LABELS.borrow(cs).borrow_mut();
+        let (dropped, kept): (Labels, Labels) =
+            labels.iter().cloned().partition(|(_, label)| is_boot_only(label));
+        for (range, label) in &dropped {
+            space
+                .unmap(range.start, range.end - range.start)
+                .map_err(|error| MmuError::Map { what: label, error })?;
+        }
+        *labels = kept;
+        LABELS_DROPPED.store(true, core::sync::atomic::Ordering::Relaxed);
+        for request in keep {
+            space
+                .identity_map(
+                    request.range.start,
+                    request.range.end - request.range.start,
+                    request.attributes,
+                    Granularity::Pages,
+                )
+                .map_err(|error| MmuError::Map { what: request.label, error })?;
+            let _ = labels.push((request.range.clone(), request.label));
+        }
+        Ok(())
+    })
+}
+
 /// Short name for attributes, for the log.
 pub fn attributes_name(attrs: Attributes) -> &'static str {
     use ruvix_translation_table::{Access::*, MemoryKind::*};
@@ -309,6 +360,8 @@ fn hole_name(hole: Range<u64>) -> &'static str {
         "kernel stack guard page"
     } else if hole == l.exception_stack_guard {
         "exception stack guard page"
+    } else if LABELS_DROPPED.load(core::sync::atomic::Ordering::Relaxed) {
+        "-"
     } else {
         "not mapped (VideoCore memory or no RAM)"
     }

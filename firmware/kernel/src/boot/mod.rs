@@ -13,7 +13,7 @@ use crate::board;
 
 /// Rate of the kernel tick; the scheduler's time slice unit.
 pub const TICK_HZ: u32 = 100;
-/// How often the idle loop reports that it is alive.
+/// How often the running system reports that it is alive.
 const HEARTBEAT_SECONDS: u64 = 10;
 
 /// Print a stage line with its duration in counter ticks.
@@ -22,23 +22,75 @@ pub fn stage_ok(number: u8, name: &str, started: u64) {
     defmt::info!("stage {=u8} {=str}: ok ({=u64} ticks)", number, name, ticks);
 }
 
-/// Nothing left to run: sleep between timer ticks for ever, with a periodic heartbeat.
-pub fn idle(_hardware: &board::BoardInfo) -> ! {
+/// Run the components for ever: one scheduler slice after another; when no task is ready,
+/// sleep (`wfi`) until the next timer tick. A heartbeat line every few seconds says how far
+/// the system got.
+pub fn run_system(mut system: stage3_mount::System) -> ! {
+    loop {
+        run_system_until(&mut system, u64::MAX);
+    }
+}
+
+/// Run the scheduler for `seconds` (from now).
+pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     board::timer::start_tick(TICK_HZ);
     board::cpu::enable_interrupts();
-    let mut next_report = u64::from(TICK_HZ) * HEARTBEAT_SECONDS;
+    let hz = board::timer::frequency();
+    let end = board::timer::counter().saturating_add(seconds.saturating_mul(hz));
+    let mut next_report = board::timer::counter() + hz * HEARTBEAT_SECONDS;
     loop {
-        board::cpu::wait_for_interrupt();
-        let ticks = board::timer::ticks();
-        if ticks >= next_report {
-            defmt::info!(
-                "idle: up {=u64} s, {=u64} ticks",
-                board::timer::uptime().as_secs(),
-                ticks
-            );
-            next_report += u64::from(TICK_HZ) * HEARTBEAT_SECONDS;
+        match system.runtime.run_slice() {
+            ruvix_runtime::Step::Ran { .. } => {}
+            ruvix_runtime::Step::Idle { .. } => board::cpu::wait_for_interrupt(),
+        }
+        let now = board::timer::counter();
+        if now >= end {
+            return;
+        }
+        if now >= next_report {
+            heartbeat(system);
+            next_report = now + hz * HEARTBEAT_SECONDS;
         }
     }
+}
+
+/// Per-task and per-queue figures since mount.
+pub fn print_statistics(system: &stage3_mount::System) {
+    for task in system.runtime.tasks() {
+        let s = task.stats;
+        defmt::info!(
+            "stats: task {=str}.{=str}: {=u64} slices, {=u64} fuel, {=u64} preempted, {=u64} yields, {=u64}/{=u64} blocked send/receive, {=u64} sleeps, {=u64} faults",
+            task.component,
+            task.export,
+            s.slices,
+            s.fuel,
+            s.preempted,
+            s.yields,
+            s.blocked_send,
+            s.blocked_receive,
+            s.sleeps,
+            s.faults
+        );
+    }
+    for (index, queue) in system.runtime.queue_stats().iter().enumerate() {
+        defmt::info!(
+            "stats: queue {=usize}: {=u64} sent, {=u64} received, peak {=usize}",
+            index,
+            queue.sent,
+            queue.received,
+            queue.peak_len
+        );
+    }
+}
+
+fn heartbeat(system: &stage3_mount::System) {
+    let sent: u64 = system.runtime.queue_stats().iter().map(|q| q.sent).sum();
+    defmt::info!(
+        "running: up {=u64} s, {=u64} scheduler rounds, {=u64} messages sent",
+        board::timer::uptime().as_secs(),
+        system.runtime.rounds(),
+        sent
+    );
 }
 
 /// Bytes as lowercase hex without separators, for hashes in the log.

@@ -106,16 +106,7 @@ fn report(info: &BoardInfo) {
     );
 
     defmt::info!("memory map (as mapped; anything else faults):");
-    board::mmu::for_each_mapping(|line| {
-        defmt::info!(
-            "  {=u64:#011x}..{=u64:#011x} {=u64} KiB  {=str}  {=str}",
-            line.range.start,
-            line.range.end,
-            (line.range.end - line.range.start) / KIB,
-            line.attributes.unwrap_or("unmapped    "),
-            line.label
-        );
-    });
+    print_memory_map();
     let layout = board::layout::get();
     let (used, free) = board::heap::usage();
     defmt::info!(
@@ -130,4 +121,18 @@ fn report(info: &BoardInfo) {
         (layout.boot_stack.end - layout.boot_stack.start) / KIB,
         (layout.exception_stack.end - layout.exception_stack.start) / KIB
     );
+}
+
+/// The memory map as the live translation tables say it is.
+pub fn print_memory_map() {
+    board::mmu::for_each_mapping(|line| {
+        defmt::info!(
+            "  {=u64:#011x}..{=u64:#011x} {=u64} KiB  {=str}  {=str}",
+            line.range.start,
+            line.range.end,
+            (line.range.end - line.range.start) / KIB,
+            line.attributes.unwrap_or("unmapped    "),
+            line.label
+        );
+    });
 }

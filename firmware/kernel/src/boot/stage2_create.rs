@@ -49,10 +49,8 @@ pub struct KernelObjects {
     pub queues: Vec<Queue>,
     pub witness: WitnessLog,
     pub root: BootCapabilitySet,
-    #[expect(dead_code, reason = "stage 3 distributes capabilities from these ids")]
     pub objects: ObjectIds,
     /// The one token that can mint capabilities; consumed by the SEC-001 drop.
-    #[expect(dead_code, reason = "stage 3's SEC-001 drop consumes it")]
     pub mint_token: Option<MintToken>,
     pub platform_id: u64,
 }

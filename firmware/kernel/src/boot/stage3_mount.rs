@@ -1,12 +1,258 @@
-//! Stage 3 — mount: not built yet (the WebAssembly runtime is being written). This stage says
-//! so plainly instead of pretending: nothing from the package runs in this build.
+//! Stage 3 — mount (`Stage3Mount` of ruvix-boot, done for real):
+//!
+//! 1. *distribute*: each component's capability table is derived from the root's per manifest
+//!    (rights only ever reduced; small integer handles; every grant printed and recorded in
+//!    the witness log);
+//! 2. *mount*: each component is validated, its imports checked against the WIT world, and it
+//!    is instantiated in `wasmi` with its memory limit and fuel metering, linked only to the
+//!    host functions its capabilities allow;
+//! 3. *connect* and *spawn*: queue ends go to the components the wiring names; one task per
+//!    entry point;
+//! 4. *map* and the **SEC-001 drop**: the root keeps only the manifest's minimum set (the mint
+//!    token is consumed, the table sealed), and the boot-time identity map of all RAM and of
+//!    every device window is replaced by the minimal map — kernel, heap, the regions (RO or RW
+//!    as granted, never executable, MMIO as device memory, page by page) and the device pages
+//!    the kernel itself needs. Anything else now faults.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+
+use ruvix_caps::{BootCapabilitySet, CapError, DistributionError, distribute};
+use ruvix_manifest::{Access, KernelCap, RvfManifest};
+use ruvix_runtime::{MountError, MountReport, RegionBacking, Runtime};
+use ruvix_translation_table::{Access as MapAccess, Attributes, MemoryKind};
+use ruvix_witness::WitnessKind;
+use sha2::{Digest, Sha256};
 
 use super::stage1_verify::VerifiedBoot;
-use super::stage2_create::KernelObjects;
+use super::stage2_create::{KernelObjects, RegionMemory};
+use crate::board;
+use crate::kernel_platform::KernelPlatform;
 
-pub fn run(verified: &VerifiedBoot, _kernel: &mut KernelObjects) {
-    defmt::warn!(
-        "stage 3 mount: skipped: the wasm runtime is not in this build; {=usize} components verified but not started",
-        verified.manifest.components.len()
+/// The running system after stage 3.
+pub struct System {
+    pub runtime: Runtime<KernelPlatform>,
+    pub root: BootCapabilitySet,
+    pub report: MountReport,
+    /// SHA-256 of every capability table: each component's, then the root's after the drop.
+    pub capability_table_sha256: [u8; 32],
+    /// SHA-256 of the region layout (name, kind, physical range of each region).
+    pub region_layout_sha256: [u8; 32],
+    /// Physical ranges of the regions, in manifest order.
+    pub regions: Vec<Range<u64>>,
+    pub platform_id: u64,
+}
+
+pub enum MountFailure {
+    Distribute(DistributionError),
+    Mount(MountError),
+    Drop(CapError),
+    NoToken,
+    Map(board::mmu::MmuError),
+}
+
+impl fmt::Display for MountFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MountFailure::Distribute(e) => write!(f, "distributing capabilities: {e}"),
+            MountFailure::Mount(e) => write!(f, "{e}"),
+            MountFailure::Drop(e) => write!(f, "SEC-001 drop: {e}"),
+            MountFailure::NoToken => f.write_str("SEC-001 drop: the mint token is gone"),
+            MountFailure::Map(e) => write!(f, "SEC-001 map: {}", defmt_to_string(e)),
+        }
+    }
+}
+
+fn defmt_to_string(e: &board::mmu::MmuError) -> String {
+    format!("{e:?}")
+}
+
+pub fn run(verified: &VerifiedBoot, kernel: KernelObjects, counter_hz: u64) -> System {
+    let started = board::timer::counter();
+    match mount(verified, kernel, counter_hz) {
+        Ok(system) => {
+            let r = &system.report;
+            let ticks = board::timer::counter().wrapping_sub(started);
+            defmt::info!(
+                "stage 3 mount: ok ({=u64} ticks): {=usize} components mounted, {=usize} queues connected, {=usize} tasks spawned",
+                ticks,
+                r.components_mounted,
+                r.queues_connected,
+                r.tasks_spawned
+            );
+            system
+        }
+        Err(failure) => {
+            defmt::error!("stage 3 mount: failed: {}", defmt::Display2Format(&failure));
+            board::console::flush();
+            board::fatal_stop(board::ExitCode::BootFailed)
+        }
+    }
+}
+
+fn mount(
+    verified: &VerifiedBoot,
+    mut kernel: KernelObjects,
+    counter_hz: u64,
+) -> Result<System, MountFailure> {
+    let manifest = &verified.manifest;
+
+    // 1. distribute
+    let distribution = distribute(kernel.root.table(), manifest, &kernel.objects)
+        .map_err(MountFailure::Distribute)?;
+    defmt::info!(
+        "distribute: {=usize} capabilities to {=usize} components ({=usize} grants, {=usize} regions, {=usize} queue ends)",
+        distribution.capabilities(),
+        distribution.components().len(),
+        distribution.grants(),
+        distribution.regions(),
+        distribution.queue_ends()
     );
+    let mut capability_hash = Sha256::new();
+    for component in distribution.components() {
+        component.table().encode(&mut |bytes| capability_hash.update(bytes));
+    }
+
+    // The regions' physical layout, for the minimal map and the attestation.
+    let regions: Vec<Range<u64>> = kernel.regions.iter().map(RegionMemory::range).collect();
+    let region_layout_sha256 = region_layout_hash(manifest, &kernel.regions);
+    let requests = minimal_map(manifest, &kernel.regions);
+
+    // 2. mount (3. connect and spawn happen as the runtime takes the queues and entry points)
+    let wasm: Vec<&[u8]> = verified.package.components().map(|c| c.wasm).collect();
+    let backings = core::mem::take(&mut kernel.regions)
+        .into_iter()
+        .map(|region| match region {
+            RegionMemory::Ram(bytes) => RegionBacking::Ram(bytes),
+            RegionMemory::Mmio { base, size } => RegionBacking::Mmio { base, size },
+        })
+        .collect();
+    let names = manifest.components.iter().map(|c| c.name.clone()).collect();
+    let platform = KernelPlatform::new(kernel.witness, counter_hz, names);
+    let (mut runtime, report) = Runtime::mount(
+        manifest,
+        &wasm,
+        distribution.into_components(),
+        core::mem::take(&mut kernel.queues),
+        backings,
+        platform,
+    )
+    .map_err(MountFailure::Mount)?;
+    for (component, wasm) in report.components.iter().zip(&wasm) {
+        defmt::info!(
+            "mount: {=str}: {=usize} bytes of wasm, {=usize} task(s), {=u64} ticks",
+            component.name.as_str(),
+            wasm.len(),
+            component.tasks,
+            component.ticks
+        );
+    }
+
+    // 4. SEC-001: the root keeps only its minimum; nothing can mint any more.
+    let token = kernel.mint_token.take().ok_or(MountFailure::NoToken)?;
+    kernel
+        .root
+        .reduce_to_minimum(&manifest.root_minimum, token)
+        .map_err(MountFailure::Drop)?;
+    kernel
+        .root
+        .table()
+        .encode(&mut |bytes| capability_hash.update(bytes));
+    board::mmu::drop_boot_map(&requests).map_err(MountFailure::Map)?;
+    runtime
+        .platform_mut()
+        .witness
+        .append(board::timer::counter(), WitnessKind::Sec001Drop, &[])
+        .ok();
+    report_drop(manifest, &kernel.root);
+
+    Ok(System {
+        runtime,
+        root: kernel.root,
+        report,
+        capability_table_sha256: capability_hash.finalize().into(),
+        region_layout_sha256,
+        regions,
+        platform_id: kernel.platform_id,
+    })
+}
+
+/// The mappings that remain after the drop besides the kernel's own: every region with the
+/// widest access any component was granted (read-only unless someone may write), never
+/// executable, MMIO as device memory; and the device pages the kernel itself uses.
+fn minimal_map(manifest: &RvfManifest, regions: &[RegionMemory]) -> Vec<board::mmu::MapRequest> {
+    let mut requests = Vec::new();
+    for (decl, memory) in manifest.regions.iter().zip(regions) {
+        let writable = decl.access.iter().any(|a| a.rights != Access::ReadOnly);
+        let access = if writable { MapAccess::ReadWrite } else { MapAccess::ReadOnly };
+        let kind = match memory {
+            RegionMemory::Ram(_) => MemoryKind::Normal,
+            RegionMemory::Mmio { .. } => MemoryKind::Device,
+        };
+        // Region names live as long as the system: leak one label per region.
+        let label: &'static str = Box::leak(format!("region {}", decl.name).into_boxed_str());
+        requests.push(board::mmu::MapRequest {
+            range: memory.range(),
+            attributes: Attributes::new(kind, access, false),
+            label,
+        });
+    }
+    for (label, range) in board::bsp::kernel_device_pages() {
+        requests.push(board::mmu::MapRequest { range, attributes: Attributes::DEVICE_RW, label });
+    }
+    requests
+}
+
+/// SHA-256 over every region: name length, name, kind (0 RAM, 1 MMIO), start, end (LE).
+fn region_layout_hash(manifest: &RvfManifest, regions: &[RegionMemory]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for (decl, memory) in manifest.regions.iter().zip(regions) {
+        let range = memory.range();
+        hasher.update((decl.name.len() as u32).to_le_bytes());
+        hasher.update(decl.name.as_bytes());
+        hasher.update([matches!(memory, RegionMemory::Mmio { .. }) as u8]);
+        hasher.update(range.start.to_le_bytes());
+        hasher.update(range.end.to_le_bytes());
+    }
+    hasher.finalize().into()
+}
+
+fn kernel_cap_name(cap: KernelCap) -> &'static str {
+    match cap {
+        KernelCap::PhysicalMemory => "physical-memory",
+        KernelCap::Timer => "timer",
+        KernelCap::InterruptQueue => "interrupt-queue",
+        KernelCap::WitnessLog => "witness-log",
+        KernelCap::Log => "log",
+        KernelCap::Package => "package",
+    }
+}
+
+fn report_drop(manifest: &RvfManifest, root: &BootCapabilitySet) {
+    let mut held = String::new();
+    for (handle, capability) in root.table().iter() {
+        if !held.is_empty() {
+            held.push_str(", ");
+        }
+        held.push_str(&format!("{}={}", handle.0, capability.object()));
+    }
+    let mut minimum = String::new();
+    for cap in &manifest.root_minimum {
+        if !minimum.is_empty() {
+            minimum.push_str(", ");
+        }
+        minimum.push_str(kernel_cap_name(*cap));
+    }
+    defmt::info!(
+        "SEC-001: root holds {=usize} capabilities: {=str} (manifest minimum: {=str}); table sealed, mint token consumed",
+        root.table().len(),
+        held.as_str(),
+        minimum.as_str()
+    );
+    defmt::info!("SEC-001: boot map of all RAM dropped; memory map now:");
+    super::stage0_hardware::print_memory_map();
 }

@@ -5,23 +5,28 @@
 use core::fmt::Write;
 
 use ruvix_witness::{Attestation, dump_lines};
-use sha2::{Digest, Sha256};
 
 use super::Hex;
 use super::stage1_verify::VerifiedBoot;
-use super::stage2_create::{KernelObjects, RegionMemory};
+use super::stage3_mount::System;
 use crate::board;
 
-pub fn run(verified: &VerifiedBoot, kernel: &mut KernelObjects) {
+pub fn run(verified: &VerifiedBoot, system: &mut System) {
     let started = board::timer::counter();
     let attestation = Attestation {
         package_sha256: verified.package_sha256,
-        capability_table_sha256: capability_table_hash(kernel),
-        region_layout_sha256: region_layout_hash(verified, kernel),
-        platform_id: kernel.platform_id,
+        capability_table_sha256: system.capability_table_sha256,
+        region_layout_sha256: system.region_layout_sha256,
+        platform_id: system.platform_id,
         boot_ticks: started,
     };
-    if let Err(error) = kernel.witness.append_attestation(started, &attestation) {
+    let appended = system
+        .runtime
+        .platform_mut()
+        .witness
+        .append_attestation(started, &attestation)
+        .map(|_| ());
+    if let Err(error) = appended {
         defmt::error!(
             "stage 4 attest: failed: witness log: {}",
             defmt::Display2Format(&error)
@@ -46,38 +51,14 @@ pub fn run(verified: &VerifiedBoot, kernel: &mut KernelObjects) {
         attestation.platform_id,
         attestation.boot_ticks
     );
-    dump_witness_log(kernel);
+    dump_witness_log(&system.runtime.platform().witness);
     super::stage_ok(4, "attest", started);
 }
 
-/// SHA-256 of the root's capability table in its canonical encoding.
-fn capability_table_hash(kernel: &KernelObjects) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    kernel
-        .root
-        .table()
-        .encode(&mut |bytes| hasher.update(bytes));
-    hasher.finalize().into()
-}
-
-/// SHA-256 over every region: name length, name, kind (0 RAM, 1 MMIO), start, end (LE).
-fn region_layout_hash(verified: &VerifiedBoot, kernel: &KernelObjects) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    for (decl, memory) in verified.manifest.regions.iter().zip(&kernel.regions) {
-        let range = memory.range();
-        hasher.update((decl.name.len() as u32).to_le_bytes());
-        hasher.update(decl.name.as_bytes());
-        hasher.update([matches!(memory, RegionMemory::Mmio { .. }) as u8]);
-        hasher.update(range.start.to_le_bytes());
-        hasher.update(range.end.to_le_bytes());
-    }
-    hasher.finalize().into()
-}
-
 /// Print the witness log, one log line per dump line.
-pub fn dump_witness_log(kernel: &KernelObjects) {
+pub fn dump_witness_log(witness: &ruvix_witness::WitnessLog) {
     let mut line = heapless::String::<{ ruvix_witness::MAX_LINE_LEN }>::new();
-    for dump_line in dump_lines(&kernel.witness) {
+    for dump_line in dump_lines(witness) {
         line.clear();
         if write!(line, "{dump_line}").is_ok() {
             defmt::info!("{=str}", line.as_str());

@@ -1,0 +1,466 @@
+//! The host functions: each lifts its arguments from the guest (canonical ABI), checks the
+//! caller's own capability table, acts, and stores its result in the guest's return area — or
+//! suspends the task ([`Suspend`]) when it must wait.
+//!
+//! They are written over `AsContextMut`, so the same code runs inside a host call (a wasmi
+//! `Caller`) and from the scheduler finishing a suspended call (the component's `Store`, while
+//! the guest's resumable call is suspended).
+//!
+//! Order of checks in every call: return area and guest pointers first (a bad one traps, with
+//! no effect), then the capability (`bad-handle`, `wrong-kind`, `denied`), then the arguments
+//! against the object (`unaligned`, `out-of-bounds`, `too-large`), then the operation
+//! (`would-block` or blocking).
+
+use alloc::string::ToString;
+
+use ruvix_caps::{Handle, ObjectKind, QueueId, Rights};
+use wasmi::AsContextMut;
+
+use super::state::{GuestExports, HostState, HostTrap, Refusal, Suspend, borrow, holds};
+use crate::abi::{
+    self, CallError, GuestFault, RESULT_LIST, RESULT_U32, RESULT_U64, RESULT_UNIT, ResultLayout,
+};
+use crate::event::RuntimeEvent;
+use crate::imports::Interface;
+use crate::platform::Platform;
+use crate::policy::{WaitOn, us_to_ticks};
+
+/// The longest log line passed to the platform; longer messages are cut at a character
+/// boundary (a component cannot flood the console with one call).
+pub const MAX_LOG_LINE: usize = 512;
+
+/// Fuel `cabi_realloc` may use on top of what the task has left: the host must be able to hand
+/// over a list even at the end of a slice. What it uses is charged to the task.
+pub(crate) const REALLOC_FUEL: u64 = 1_000_000;
+
+type Result<T> = core::result::Result<T, HostTrap>;
+
+/// The guest exports, unless this is a host call from inside `cabi_realloc`.
+fn exports<P>(state: &HostState<P>, function: &'static str) -> core::result::Result<GuestExports, GuestFault> {
+    if state.in_realloc {
+        return Err(GuestFault::Reentrant { function });
+    }
+    state.exports.ok_or(GuestFault::Internal {
+        what: "host call before the instance was set up",
+    })
+}
+
+/// `capabilities.lookup`.
+pub(crate) fn lookup<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    name_ptr: u32,
+    name_len: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "capabilities.lookup")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_U32, ret)?;
+    let name = abi::load_str(memory, "capability name", name_ptr, name_len)?;
+    // A name the manifest did not grant this component is `denied` (host.wit).
+    let result = state.caps.lookup(name).map(|h| h.0).ok_or(CallError::Denied);
+    abi::store_u32(memory, ret, result)?;
+    Ok(())
+}
+
+/// `queues.send` (`blocking`) and `queues.try-send`.
+pub(crate) fn send<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    ptr: u32,
+    len: u32,
+    ret: u32,
+    blocking: bool,
+) -> Result<()> {
+    let function = if blocking { "queues.send" } else { "queues.try-send" };
+    let exports = exports(ctx.as_context().data(), function)?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    let message = abi::load(memory, "message", ptr, len)?;
+    let result = match state.caps.table().check_queue(Handle(handle), Rights::SEND) {
+        Err(error) => Err(CallError::from(error)),
+        Ok((_, queue)) => match borrow(&state.shared)?.send(queue, message) {
+            Ok(()) => Ok(()),
+            Err(Refusal::WouldBlock) if blocking => {
+                return Err(HostTrap::Suspend(Suspend::Send {
+                    queue,
+                    ptr,
+                    len,
+                    ret,
+                }));
+            }
+            Err(Refusal::WouldBlock) => Err(CallError::WouldBlock),
+            Err(Refusal::Error(error)) => Err(error),
+        },
+    };
+    abi::store_unit(memory, ret, result)?;
+    Ok(())
+}
+
+/// `queues.receive` (`blocking`) and `queues.try-receive`.
+pub(crate) fn receive<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    ret: u32,
+    blocking: bool,
+) -> Result<()> {
+    let function = if blocking { "queues.receive" } else { "queues.try-receive" };
+    let exports = exports(ctx.as_context().data(), function)?;
+    let queue = {
+        let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+        abi::check_return_area(memory.len(), RESULT_LIST, ret)?;
+        match state.caps.table().check_queue(Handle(handle), Rights::RECEIVE) {
+            Ok((_, queue)) => queue,
+            Err(error) => {
+                abi::store_list(memory, ret, Err(error.into()))?;
+                return Ok(());
+            }
+        }
+    };
+    match deliver(ctx, exports, queue, ret)? {
+        Some(()) => Ok(()),
+        None if blocking => Err(HostTrap::Suspend(Suspend::Receive { queue, ret })),
+        None => {
+            let memory = exports.memory.data_mut(ctx.as_context_mut());
+            abi::store_list(memory, ret, Err(CallError::WouldBlock))?;
+            Ok(())
+        }
+    }
+}
+
+/// Receives the front message of `queue` into guest memory and stores the list at `ret`:
+/// `Some` when done (delivered, or an error stored), `None` when the queue is empty.
+///
+/// The message stays in the queue until it has been copied into the memory the guest's
+/// `cabi_realloc` returned, so a fault on the way loses nothing.
+fn deliver<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    exports: GuestExports,
+    queue: QueueId,
+    ret: u32,
+) -> core::result::Result<Option<()>, GuestFault> {
+    let peeked = borrow(&ctx.as_context().data().shared)?.peek_len(queue);
+    let len = match peeked {
+        Ok(len) => u32::try_from(len).map_err(|_| GuestFault::Internal {
+            what: "message longer than 4 GiB",
+        })?,
+        Err(Refusal::WouldBlock) => return Ok(None),
+        Err(Refusal::Error(error)) => {
+            let memory = exports.memory.data_mut(ctx.as_context_mut());
+            abi::store_list(memory, ret, Err(error))?;
+            return Ok(Some(()));
+        }
+    };
+    let ptr = realloc(ctx, exports, 1, len)?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    let range = abi::guest_range(memory.len(), "received message", ptr, len, 1)?;
+    let target = memory.get_mut(range).ok_or(GuestFault::Internal {
+        what: "checked range not in memory",
+    })?;
+    borrow(&state.shared)?.receive_into(queue, target)?;
+    abi::store_list(memory, ret, Ok((ptr, len)))?;
+    Ok(Some(()))
+}
+
+/// Calls the guest's `cabi_realloc(0, 0, align, size)` for a list the host hands over, and
+/// checks the memory it returns. Host calls from inside are refused (not re-entrant); the fuel
+/// it uses is charged to the task, with an allowance beyond the task's slice.
+fn realloc<P>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    exports: GuestExports,
+    align: u32,
+    size: u32,
+) -> core::result::Result<u32, GuestFault> {
+    let mut store = ctx.as_context_mut();
+    let fuel_error = |_| GuestFault::Internal {
+        what: "fuel metering is off",
+    };
+    let before = store.get_fuel().map_err(fuel_error)?;
+    let allowance = before.saturating_add(REALLOC_FUEL);
+    store.set_fuel(allowance).map_err(fuel_error)?;
+    store.data_mut().in_realloc = true;
+    let result = exports
+        .realloc
+        .call(&mut store, (0, 0, abi::to_i32(align), abi::to_i32(size)));
+    store.data_mut().in_realloc = false;
+    let used = allowance.saturating_sub(store.get_fuel().map_err(fuel_error)?);
+    store.set_fuel(before.saturating_sub(used)).map_err(fuel_error)?;
+    let state = store.data_mut();
+    state.fuel_overdraft = state.fuel_overdraft.saturating_add(used.saturating_sub(before));
+    let ptr = abi::to_u32(result.map_err(|error| GuestFault::Realloc {
+        reason: error.to_string(),
+    })?);
+    let memory = exports.memory.data(&store).len();
+    abi::guest_range(memory, "memory from cabi_realloc", ptr, size, align)?;
+    Ok(ptr)
+}
+
+/// `regions.size`.
+pub(crate) fn size<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "regions.size")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_U32, ret)?;
+    let result = borrow(&state.shared)?.region_size(&state.caps, handle);
+    abi::store_u32(memory, ret, result)?;
+    Ok(())
+}
+
+/// `regions.read`: RAM regions only (`wrong-kind` on MMIO).
+pub(crate) fn read<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    offset: u32,
+    length: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "regions.read")?;
+    let (region, range) = {
+        let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+        abi::check_return_area(memory.len(), RESULT_LIST, ret)?;
+        let checked = borrow(&state.shared)?.ram_range(&state.caps, handle, Rights::READ, offset, length);
+        match checked {
+            Ok(found) => found,
+            Err(error) => {
+                abi::store_list(memory, ret, Err(error))?;
+                return Ok(());
+            }
+        }
+    };
+    let ptr = realloc(ctx, exports, 1, length)?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    let target = abi::guest_range(memory.len(), "region data", ptr, length, 1)?;
+    let missing = GuestFault::Internal {
+        what: "checked range not in memory",
+    };
+    {
+        let shared = borrow(&state.shared)?;
+        let source = shared.ram_bytes(region, range).ok_or(missing.clone())?;
+        memory.get_mut(target).ok_or(missing)?.copy_from_slice(source);
+    }
+    abi::store_list(memory, ret, Ok((ptr, length)))?;
+    Ok(())
+}
+
+/// `regions.write`: RAM regions only (`wrong-kind` on MMIO); needs `rw`.
+pub(crate) fn write<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    offset: u32,
+    ptr: u32,
+    len: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "regions.write")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    let data = abi::load(memory, "data", ptr, len)?;
+    let result = borrow(&state.shared)?.write_ram(&state.caps, handle, offset, data);
+    abi::store_unit(memory, ret, result)?;
+    Ok(())
+}
+
+/// `regions.read32`.
+pub(crate) fn read32<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    offset: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "regions.read32")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_U32, ret)?;
+    let result = borrow(&state.shared)?.read32(&state.caps, handle, offset);
+    abi::store_u32(memory, ret, result)?;
+    Ok(())
+}
+
+/// `regions.write32`.
+pub(crate) fn write32<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    offset: u32,
+    value: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "regions.write32")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    let result = borrow(&state.shared)?.write32(&state.caps, handle, offset, value);
+    abi::store_unit(memory, ret, result)?;
+    Ok(())
+}
+
+/// `log.write`: needs the `log` grant (write).
+pub(crate) fn log_write<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    level: u32,
+    ptr: u32,
+    len: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "log.write")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    let level = abi::lift_level(level)?;
+    let message = abi::load_str(memory, "log message", ptr, len)?;
+    let result = if holds(&state.caps, ObjectKind::Log, Rights::WRITE) {
+        let line = truncate(message, MAX_LOG_LINE);
+        borrow(&state.shared)?
+            .platform
+            .log(state.caps.name(), level, line);
+        Ok(())
+    } else {
+        Err(CallError::Denied)
+    };
+    abi::store_unit(memory, ret, result)?;
+    Ok(())
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end = end.saturating_sub(1);
+    }
+    text.get(..end).unwrap_or("")
+}
+
+/// `time.now-us`: needs the `timer` grant (read).
+pub(crate) fn now_us<P: Platform>(ctx: &mut impl AsContextMut<Data = HostState<P>>, ret: u32) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "time.now-us")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_U64, ret)?;
+    let result = if holds(&state.caps, ObjectKind::Timer, Rights::READ) {
+        Ok(borrow(&state.shared)?.now_us())
+    } else {
+        Err(CallError::Denied)
+    };
+    abi::store_u64(memory, ret, result)?;
+    Ok(())
+}
+
+/// `time.sleep-us`: needs the `timer` grant (read). Always suspends; without the grant it
+/// yields and then returns `denied`.
+pub(crate) fn sleep_us<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    duration_us: u64,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "time.sleep-us")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    if !holds(&state.caps, ObjectKind::Timer, Rights::READ) {
+        return Err(denied_sleep(state, ret)?);
+    }
+    let mut shared = borrow(&state.shared)?;
+    let now = shared.platform.now_ticks();
+    let until = now.saturating_add(us_to_ticks(duration_us, shared.ticks_per_second));
+    Err(HostTrap::Suspend(Suspend::Sleep {
+        until,
+        ret,
+        result: Ok(()),
+    }))
+}
+
+/// The suspension of a `sleep-us` without the timer grant: a yield, then `denied`.
+fn denied_sleep<P: Platform>(state: &mut HostState<P>, ret: u32) -> core::result::Result<HostTrap, GuestFault> {
+    report_denied(state, Interface::Time)?;
+    Ok(HostTrap::Suspend(Suspend::Sleep {
+        until: 0,
+        ret,
+        result: Err(CallError::Denied),
+    }))
+}
+
+/// `task.yield-now`.
+pub(crate) fn yield_now() -> Result<()> {
+    Err(HostTrap::Suspend(Suspend::Yield))
+}
+
+/// A function of an interface the component holds no capability for: checks the return area,
+/// reports the denial (once per instance and interface), stores `denied`. Its other
+/// arguments are not looked at.
+pub(crate) fn deny<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    interface: Interface,
+    layout: ResultLayout,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), interface.as_str())?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), layout, ret)?;
+    report_denied(state, interface)?;
+    abi::store_error(memory, layout, ret, CallError::Denied)?;
+    Ok(())
+}
+
+/// `time.sleep-us` without the timer grant: yields, then returns `denied`.
+pub(crate) fn deny_sleep<P: Platform>(ctx: &mut impl AsContextMut<Data = HostState<P>>, ret: u32) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "time.sleep-us")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    Err(denied_sleep(state, ret)?)
+}
+
+/// Reports the first denied call into `interface` of this instance.
+fn report_denied<P: Platform>(state: &mut HostState<P>, interface: Interface) -> core::result::Result<(), GuestFault> {
+    if state.denied_reported.contains(interface) {
+        return Ok(());
+    }
+    state.denied_reported = state.denied_reported.with(interface);
+    borrow(&state.shared)?.platform.event(RuntimeEvent::Denied {
+        component: state.caps.name(),
+        interface,
+    });
+    Ok(())
+}
+
+/// How finishing a suspended call went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Completion {
+    /// Done, its result stored: resume the guest.
+    Done,
+    /// Still cannot complete (another task got there first): block again.
+    Blocked(WaitOn),
+}
+
+/// Finishes the suspended call `pending` of a task about to run again: retries the send or
+/// receive (lowering the received list through `cabi_realloc` while the guest's call is
+/// suspended) or stores the sleep's result. The queue events it causes wake others as usual.
+pub(crate) fn complete<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    pending: Suspend,
+) -> core::result::Result<Completion, GuestFault> {
+    let exports = exports(ctx.as_context().data(), "resume")?;
+    match pending {
+        Suspend::Yield => Ok(Completion::Done),
+        Suspend::Sleep { ret, result, .. } => {
+            let memory = exports.memory.data_mut(ctx.as_context_mut());
+            abi::store_unit(memory, ret, result)?;
+            Ok(Completion::Done)
+        }
+        Suspend::Send {
+            queue,
+            ptr,
+            len,
+            ret,
+        } => {
+            let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+            let message = abi::load(memory, "message", ptr, len)?;
+            let result = match borrow(&state.shared)?.send(queue, message) {
+                Ok(()) => Ok(()),
+                Err(Refusal::WouldBlock) => return Ok(Completion::Blocked(WaitOn::Send(queue))),
+                Err(Refusal::Error(error)) => Err(error),
+            };
+            abi::store_unit(memory, ret, result)?;
+            Ok(Completion::Done)
+        }
+        Suspend::Receive { queue, ret } => match deliver(ctx, exports, queue, ret)? {
+            Some(()) => Ok(Completion::Done),
+            None => Ok(Completion::Blocked(WaitOn::Receive(queue))),
+        },
+    }
+}

@@ -1,0 +1,391 @@
+//! What host calls work on: the state every component shares (queues, regions, the platform)
+//! and each component instance's own (its capabilities, its exports), plus the host trap that
+//! suspends a task.
+
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::{RefCell, RefMut};
+use core::fmt;
+use core::ops::Range;
+
+use ruvix_caps::{ComponentCaps, Handle, ObjectKind, ObjectRef, QueueId, Rights};
+use ruvix_queue::{Queue, QueueError};
+use wasmi::{Memory, StoreLimits, TypedFunc};
+
+use crate::abi::{CallError, GuestFault};
+use crate::imports::Interfaces;
+use crate::platform::{Platform, RegionBacking};
+use crate::policy::{WaitOn, ticks_to_us};
+
+/// Queue-event bit: a message was sent (wakes receivers).
+const SENT: u8 = 1 << 0;
+/// Queue-event bit: a message was received (wakes senders).
+const RECEIVED: u8 = 1 << 1;
+
+/// The state every component's host calls share: owned by the runtime, reached from each
+/// component's store through an `Rc`. Borrowed only for the length of one host-call step, never
+/// across a call into the guest, so the borrow cannot fail (and is checked, not assumed).
+pub(crate) struct Shared<P> {
+    pub(crate) platform: P,
+    /// Indexed by `QueueId`.
+    pub(crate) queues: Vec<Queue>,
+    /// Indexed by `RegionId`.
+    pub(crate) regions: Vec<RegionBacking>,
+    /// Per queue, [`SENT`] / [`RECEIVED`] since the scheduler last looked.
+    queue_events: Vec<u8>,
+    any_queue_event: bool,
+    pub(crate) ticks_per_second: u64,
+}
+
+/// Why a queue operation did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Full (send) or empty (receive): the blocking form waits.
+    WouldBlock,
+    /// Refused with this error.
+    Error(CallError),
+}
+
+impl<P: Platform> Shared<P> {
+    pub(crate) fn new(
+        platform: P,
+        queues: Vec<Queue>,
+        regions: Vec<RegionBacking>,
+        ticks_per_second: u64,
+    ) -> Shared<P> {
+        let queue_events = alloc::vec![0; queues.len()];
+        Shared {
+            platform,
+            queues,
+            regions,
+            queue_events,
+            any_queue_event: false,
+            ticks_per_second,
+        }
+    }
+
+    fn mark(&mut self, queue: QueueId, event: u8) {
+        if let Some(flags) = self.queue_events.get_mut(index(queue.0)) {
+            *flags |= event;
+            self.any_queue_event = true;
+        }
+    }
+
+    /// Hands every queue change since the last call to `wake` as the waits it may satisfy.
+    pub(crate) fn drain_queue_events(&mut self, mut wake: impl FnMut(WaitOn)) {
+        if !self.any_queue_event {
+            return;
+        }
+        self.any_queue_event = false;
+        for (id, flags) in (0u32..).zip(self.queue_events.iter_mut()) {
+            if *flags & SENT != 0 {
+                wake(WaitOn::Receive(QueueId(id)));
+            }
+            if *flags & RECEIVED != 0 {
+                wake(WaitOn::Send(QueueId(id)));
+            }
+            *flags = 0;
+        }
+    }
+
+    /// Copies `message` into `queue`.
+    pub(crate) fn send(&mut self, queue: QueueId, message: &[u8]) -> Result<(), Refusal> {
+        let q = self
+            .queues
+            .get_mut(index(queue.0))
+            .ok_or(Refusal::Error(CallError::BadHandle))?;
+        match q.try_send(message) {
+            Ok(()) => {
+                self.mark(queue, SENT);
+                Ok(())
+            }
+            Err(QueueError::Full { .. }) => Err(Refusal::WouldBlock),
+            Err(QueueError::TooLarge { .. }) => Err(Refusal::Error(CallError::TooLarge)),
+            Err(_) => Err(Refusal::Error(CallError::Denied)),
+        }
+    }
+
+    /// The length of the message at the front of `queue`, left there.
+    pub(crate) fn peek_len(&self, queue: QueueId) -> Result<usize, Refusal> {
+        let q = self
+            .queues
+            .get(index(queue.0))
+            .ok_or(Refusal::Error(CallError::BadHandle))?;
+        q.peek().map(<[u8]>::len).ok_or(Refusal::WouldBlock)
+    }
+
+    /// Copies the front message of `queue` into `target` (exactly its length) and only then
+    /// removes it from the queue.
+    pub(crate) fn receive_into(&mut self, queue: QueueId, target: &mut [u8]) -> Result<(), GuestFault> {
+        let changed = GuestFault::Internal {
+            what: "queue changed while a message was being delivered",
+        };
+        let q = self.queues.get_mut(index(queue.0)).ok_or(changed.clone())?;
+        match q.peek() {
+            Some(message) if message.len() == target.len() => target.copy_from_slice(message),
+            _ => return Err(changed),
+        }
+        q.consume().map_err(|_| changed)?;
+        self.mark(queue, RECEIVED);
+        Ok(())
+    }
+
+    /// The size of the region `handle` names in `caps`.
+    pub(crate) fn region_size(&self, caps: &ComponentCaps, handle: u32) -> Result<u32, CallError> {
+        let region = self.region(caps, handle, Rights::NONE)?;
+        // Regions are at most 1 GiB (manifest limit), so this always fits.
+        Ok(u32::try_from(region.size()).unwrap_or(u32::MAX))
+    }
+
+    /// The RAM region `handle` names, with `needed` rights, and its byte range
+    /// `offset .. offset + length`. MMIO regions take no byte accesses: `wrong-kind`.
+    pub(crate) fn ram_range(
+        &self,
+        caps: &ComponentCaps,
+        handle: u32,
+        needed: Rights,
+        offset: u32,
+        length: u32,
+    ) -> Result<(usize, Range<usize>), CallError> {
+        let (id, region) = self.region_with_id(caps, handle, needed)?;
+        match region {
+            RegionBacking::Mmio { .. } => Err(CallError::WrongKind),
+            RegionBacking::Ram(bytes) => Ok((id, byte_range(bytes.len(), offset, length)?)),
+        }
+    }
+
+    /// The bytes of RAM region `id` in `range` (as [`Shared::ram_range`] returned them).
+    pub(crate) fn ram_bytes(&self, id: usize, range: Range<usize>) -> Option<&[u8]> {
+        match self.regions.get(id)? {
+            RegionBacking::Ram(bytes) => bytes.get(range),
+            RegionBacking::Mmio { .. } => None,
+        }
+    }
+
+    /// `regions.write`: copies `data` into the RAM region at `offset`.
+    pub(crate) fn write_ram(
+        &mut self,
+        caps: &ComponentCaps,
+        handle: u32,
+        offset: u32,
+        data: &[u8],
+    ) -> Result<(), CallError> {
+        let length = u32::try_from(data.len()).map_err(|_| CallError::OutOfBounds)?;
+        let (id, range) = self.ram_range(caps, handle, Rights::WRITE, offset, length)?;
+        match self.regions.get_mut(id) {
+            Some(RegionBacking::Ram(bytes)) => bytes
+                .get_mut(range)
+                .ok_or(CallError::OutOfBounds)?
+                .copy_from_slice(data),
+            _ => return Err(CallError::WrongKind),
+        }
+        Ok(())
+    }
+
+    /// `regions.read32`: one aligned 32-bit little-endian read (a volatile device read on MMIO).
+    pub(crate) fn read32(&mut self, caps: &ComponentCaps, handle: u32, offset: u32) -> Result<u32, CallError> {
+        match self.word(caps, handle, Rights::READ, offset)? {
+            Word::Ram(id, range) => {
+                let bytes = self.ram_bytes(id, range).ok_or(CallError::OutOfBounds)?;
+                let word: [u8; 4] = bytes.try_into().map_err(|_| CallError::OutOfBounds)?;
+                Ok(u32::from_le_bytes(word))
+            }
+            Word::Mmio(address) => Ok(self.platform.mmio_read32(address)),
+        }
+    }
+
+    /// `regions.write32`: one aligned 32-bit little-endian write (a volatile device write on
+    /// MMIO).
+    pub(crate) fn write32(
+        &mut self,
+        caps: &ComponentCaps,
+        handle: u32,
+        offset: u32,
+        value: u32,
+    ) -> Result<(), CallError> {
+        match self.word(caps, handle, Rights::WRITE, offset)? {
+            Word::Ram(id, range) => match self.regions.get_mut(id) {
+                Some(RegionBacking::Ram(bytes)) => bytes
+                    .get_mut(range)
+                    .ok_or(CallError::OutOfBounds)?
+                    .copy_from_slice(&value.to_le_bytes()),
+                _ => return Err(CallError::WrongKind),
+            },
+            Word::Mmio(address) => self.platform.mmio_write32(address, value),
+        }
+        Ok(())
+    }
+
+    /// Where the word at `offset` of the region `handle` names is: checks kind, `needed`
+    /// rights, alignment (`unaligned`), then bounds (`out-of-bounds`).
+    fn word(&self, caps: &ComponentCaps, handle: u32, needed: Rights, offset: u32) -> Result<Word, CallError> {
+        let (id, region) = self.region_with_id(caps, handle, needed)?;
+        if !offset.is_multiple_of(4) {
+            return Err(CallError::Unaligned);
+        }
+        match region {
+            RegionBacking::Ram(bytes) => Ok(Word::Ram(id, byte_range(bytes.len(), offset, 4)?)),
+            RegionBacking::Mmio { base, size } => {
+                let size = usize::try_from(*size).unwrap_or(usize::MAX);
+                byte_range(size, offset, 4)?;
+                base.checked_add(u64::from(offset))
+                    .map(Word::Mmio)
+                    .ok_or(CallError::OutOfBounds)
+            }
+        }
+    }
+
+    fn region(&self, caps: &ComponentCaps, handle: u32, needed: Rights) -> Result<&RegionBacking, CallError> {
+        self.region_with_id(caps, handle, needed).map(|(_, region)| region)
+    }
+
+    fn region_with_id(
+        &self,
+        caps: &ComponentCaps,
+        handle: u32,
+        needed: Rights,
+    ) -> Result<(usize, &RegionBacking), CallError> {
+        let capability = caps.table().check(Handle(handle), ObjectKind::Region, needed)?;
+        let ObjectRef::Region(id) = capability.object() else {
+            return Err(CallError::WrongKind);
+        };
+        let id = index(id.0);
+        let region = self.regions.get(id).ok_or(CallError::BadHandle)?;
+        Ok((id, region))
+    }
+
+    /// Microseconds since boot.
+    pub(crate) fn now_us(&mut self) -> u64 {
+        let ticks = self.platform.now_ticks();
+        ticks_to_us(ticks, self.ticks_per_second)
+    }
+}
+
+/// A word of a region.
+enum Word {
+    /// RAM region `.0`, bytes `.1`.
+    Ram(usize, Range<usize>),
+    /// Device memory at this physical address.
+    Mmio(u64),
+}
+
+/// `offset .. offset + length` if it lies inside `size` bytes (checked arithmetic).
+fn byte_range(size: usize, offset: u32, length: u32) -> Result<Range<usize>, CallError> {
+    let start = usize::try_from(offset).map_err(|_| CallError::OutOfBounds)?;
+    let length = usize::try_from(length).map_err(|_| CallError::OutOfBounds)?;
+    match start.checked_add(length) {
+        Some(end) if end <= size => Ok(start..end),
+        _ => Err(CallError::OutOfBounds),
+    }
+}
+
+/// A `u32` id as an index (saturating: an absurd id simply names nothing).
+fn index(id: u32) -> usize {
+    usize::try_from(id).unwrap_or(usize::MAX)
+}
+
+/// Whether `caps` holds a capability of `kind` with `rights` (the grant-checked calls without
+/// a handle: `log`, `time`).
+pub(crate) fn holds(caps: &ComponentCaps, kind: ObjectKind, rights: Rights) -> bool {
+    caps.table()
+        .find_kind(kind)
+        .is_some_and(|(_, capability)| capability.allows(rights))
+}
+
+/// The guest exports the host calls into.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct GuestExports {
+    /// `memory`.
+    pub(crate) memory: Memory,
+    /// `cabi_realloc(old_ptr, old_len, align, new_len) -> ptr`.
+    pub(crate) realloc: TypedFunc<(i32, i32, i32, i32), i32>,
+}
+
+/// One component instance's host state: the data of its wasmi `Store`.
+pub(crate) struct HostState<P> {
+    /// Its capabilities (the same table for every instance of the component).
+    pub(crate) caps: Rc<ComponentCaps>,
+    pub(crate) shared: Rc<RefCell<Shared<P>>>,
+    /// Set once instantiated.
+    pub(crate) exports: Option<GuestExports>,
+    /// The manifest's memory limit.
+    pub(crate) limits: StoreLimits,
+    /// Whether the host is inside the guest's `cabi_realloc` (host calls refused).
+    pub(crate) in_realloc: bool,
+    /// Interfaces whose denial has been reported.
+    pub(crate) denied_reported: Interfaces,
+    /// Fuel `cabi_realloc` used beyond what the task had left (it gets an allowance so a list
+    /// can always be handed over); added to the task's fuel count.
+    pub(crate) fuel_overdraft: u64,
+}
+
+impl<P> HostState<P> {
+    pub(crate) fn new(caps: Rc<ComponentCaps>, shared: Rc<RefCell<Shared<P>>>, limits: StoreLimits) -> Self {
+        HostState {
+            caps,
+            shared,
+            exports: None,
+            limits,
+            in_realloc: false,
+            denied_reported: Interfaces::NONE,
+            fuel_overdraft: 0,
+        }
+    }
+}
+
+/// Borrows the shared state for one step of a host call.
+pub(crate) fn borrow<P>(shared: &RefCell<Shared<P>>) -> Result<RefMut<'_, Shared<P>>, GuestFault> {
+    shared.try_borrow_mut().map_err(|_| GuestFault::Internal {
+        what: "runtime state already in use",
+    })
+}
+
+/// A host call that must wait: what it was doing, so the scheduler can finish it when the task
+/// runs again (then resumes the guest's call as if it had returned normally).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Suspend {
+    /// `task.yield-now`: nothing to finish.
+    Yield,
+    /// `time.sleep-us` (or its denied form, which yields): store `result` at `ret` once the
+    /// deadline `until` has passed.
+    Sleep {
+        until: u64,
+        ret: u32,
+        result: Result<(), CallError>,
+    },
+    /// `queues.send` on a full queue: the message is still at `ptr`/`len` in guest memory
+    /// (the guest is suspended); send it, store the result at `ret`.
+    Send {
+        queue: QueueId,
+        ptr: u32,
+        len: u32,
+        ret: u32,
+    },
+    /// `queues.receive` on an empty queue: receive into guest memory, store the list at `ret`.
+    Receive { queue: QueueId, ret: u32 },
+}
+
+/// The host error a host function returns to leave the interpreter: a suspension (the call
+/// is resumed later) or a guest fault (the task traps).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum HostTrap {
+    Suspend(Suspend),
+    Fault(GuestFault),
+}
+
+impl From<GuestFault> for HostTrap {
+    fn from(fault: GuestFault) -> HostTrap {
+        HostTrap::Fault(fault)
+    }
+}
+
+impl fmt::Display for HostTrap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostTrap::Suspend(suspend) => write!(f, "task suspended: {suspend:?}"),
+            HostTrap::Fault(fault) => fault.fmt(f),
+        }
+    }
+}
+
+impl wasmi::errors::HostError for HostTrap {}

@@ -1,0 +1,68 @@
+//! The WebAssembly runtime of ruvix-pi: stage 3 *mount* and the task scheduler.
+//!
+//! Components are core wasm modules built against `components/wit/host.wit`. The runtime runs
+//! them under [`wasmi`], each instance in a store of its own, as capability-confined
+//! cooperative tasks:
+//!
+//! - [`Runtime::mount`] validates each module, checks its imports against the host interface
+//!   ([`IMPORTS`]: module name, field name, exact core signature) and its exports against the
+//!   manifest (every entry point `() -> ()`, `memory`, `cabi_realloc`), links only the host
+//!   functions its capabilities allow (the others are linked to versions that answer `denied`),
+//!   and instantiates it with the manifest's memory limit and fuel metering on. One task per
+//!   manifest entry point.
+//! - Every host call is checked against the calling component's own capability table
+//!   (`ruvix-caps`): unknown handle → `bad-handle`, other kind → `wrong-kind`, missing right or
+//!   grant → `denied`, outside the region → `out-of-bounds`, message longer than the queue's
+//!   message size → `too-large`, unaligned 32-bit access → `unaligned`, non-blocking call that
+//!   cannot complete → `would-block`. Byte accesses (`regions.read`/`write`) to an MMIO region
+//!   are `wrong-kind`: device memory is only touched with single aligned 32-bit accesses.
+//!   Arguments and results cross with the canonical ABI ([`abi`]); a bad guest pointer traps
+//!   the calling task, never the kernel.
+//! - [`Runtime::run_slice`] runs the next task for one slice. A task is suspended when it spends
+//!   its fuel slice (wasmi's resumable out-of-fuel), yields, sleeps, sends on a full queue or
+//!   receives from an empty one (a host function returns a host error that carries the pending
+//!   operation; the call is resumable). When it is picked again the runtime *finishes the
+//!   operation itself* — retries the send or receive, hands a received message over through
+//!   the guest's `cabi_realloc`, stores the result — and resumes the guest as if the call had
+//!   returned. A message leaves a queue only once it is in the receiver's memory: none is lost
+//!   or duplicated. The order in which tasks run is [`policy`]: rounds in which every ready
+//!   task gets one slice, in priority order.
+//! - A trap ends the component's instance (all its tasks); its restart policy brings it back
+//!   (fresh store, same capabilities, rate-limited, a bounded number of times) or stops it for
+//!   good. Everything is reported through [`Platform::event`].
+//!
+//! Hardware is reached only through [`Platform`], which the kernel implements; region memory
+//! comes as [`RegionBacking`]. `no_std` + `alloc`, no `unsafe`, and nothing a component does
+//! can make it panic.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod abi;
+mod error;
+mod event;
+mod host;
+mod imports;
+mod mount;
+mod platform;
+pub mod policy;
+mod runtime;
+mod stats;
+
+pub use abi::{CallError, GuestFault};
+pub use error::MountError;
+pub use event::{FaultReason, RuntimeEvent};
+pub use host::calls::MAX_LOG_LINE;
+pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
+pub use platform::{LogLevel, Platform, RegionBacking};
+pub use policy::{ComponentState, FaultDecision, StopReason, TaskId, TaskState, WaitOn};
+pub use runtime::Runtime;
+pub use stats::{
+    ComponentInfo, ComponentMount, MountReport, SliceOutcome, Step, TaskInfo, TaskStats,
+};
+
+/// The interpreter, for callers that want its types (e.g. `wasmi::TrapCode`).
+pub use wasmi;

@@ -1,0 +1,125 @@
+//! What the kernel supplies: the clock, the console, device registers, the event log — and the
+//! memory behind the manifest's regions.
+
+use core::fmt;
+
+use crate::event::RuntimeEvent;
+
+/// The hardware the runtime needs, implemented by the kernel (and by a fake in host tests).
+///
+/// The runtime owns its platform ([`crate::Runtime::platform_mut`] lends it back), so an
+/// implementation can hold what it needs (the witness log, a console handle) or reach kernel
+/// globals. Every method is called from [`crate::Runtime::mount`] or
+/// [`crate::Runtime::run_slice`], never concurrently.
+pub trait Platform {
+    /// The monotonic system counter (the generic timer's `CNTPCT_EL0` on the Pi).
+    fn now_ticks(&mut self) -> u64;
+
+    /// Counter ticks per second (`CNTFRQ_EL0`: 62.5 MHz under QEMU, 19.2 MHz on a Pi 3,
+    /// 54 MHz on a Pi 4). Must not be 0.
+    fn ticks_per_second(&self) -> u64;
+
+    /// One line of a component's console log (`log.write`). `message` is the component's text,
+    /// cut to [`crate::MAX_LOG_LINE`] bytes, without a newline.
+    fn log(&mut self, component: &str, level: LogLevel, message: &str);
+
+    /// A single aligned 32-bit volatile read of device memory at the absolute physical address
+    /// `address`. The runtime has checked that the word lies inside an MMIO region the calling
+    /// component may read, and that `address` is a multiple of 4.
+    fn mmio_read32(&mut self, address: u64) -> u32;
+
+    /// A single aligned 32-bit volatile write of `value` to device memory at `address` (checked
+    /// as for [`Platform::mmio_read32`], with the write right).
+    fn mmio_write32(&mut self, address: u64, value: u32);
+
+    /// Something the kernel records in its witness log and prints: capability grants at mount,
+    /// mount timing, task faults, restarts, components stopped for good, denied interfaces.
+    fn event(&mut self, event: RuntimeEvent<'_>);
+}
+
+/// The level of a log line (the WIT `log.level`, in its order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LogLevel {
+    /// `debug`.
+    Debug,
+    /// `info`.
+    Info,
+    /// `warn`.
+    Warn,
+    /// `error`.
+    Error,
+}
+
+impl LogLevel {
+    /// The level with canonical-ABI discriminant `value`, if there is one.
+    pub const fn from_discriminant(value: u32) -> Option<LogLevel> {
+        match value {
+            0 => Some(LogLevel::Debug),
+            1 => Some(LogLevel::Info),
+            2 => Some(LogLevel::Warn),
+            3 => Some(LogLevel::Error),
+            _ => None,
+        }
+    }
+
+    /// The WIT name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warn => "warn",
+            LogLevel::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for LogLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The memory behind one manifest region, as stage 2 made it.
+///
+/// The kernel passes one per region, indexed by the region's `RegionId` — which must be the
+/// manifest's region order (`ObjectIds::in_manifest_order`); [`crate::Runtime::mount`] checks
+/// that each matches its manifest region in kind and size.
+pub enum RegionBacking {
+    /// RAM: frames from the frame allocator, zeroed and mapped for the kernel (in host tests a
+    /// leaked `Vec`). Components reach it with `regions.read`/`write`/`read32`/`write32`.
+    Ram(&'static mut [u8]),
+    /// Device registers at physical address `base`, `size` bytes. Components reach them only
+    /// with `regions.read32`/`write32`, which become [`Platform::mmio_read32`] /
+    /// [`Platform::mmio_write32`]; byte accesses are refused (`wrong-kind`).
+    Mmio {
+        /// Physical address of the first register.
+        base: u64,
+        /// Size in bytes.
+        size: u64,
+    },
+}
+
+impl RegionBacking {
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        match self {
+            RegionBacking::Ram(bytes) => u64::try_from(bytes.len()).unwrap_or(u64::MAX),
+            RegionBacking::Mmio { size, .. } => *size,
+        }
+    }
+
+    /// Whether this is device memory.
+    pub fn is_mmio(&self) -> bool {
+        matches!(self, RegionBacking::Mmio { .. })
+    }
+}
+
+impl fmt::Debug for RegionBacking {
+    // The RAM contents are left out: they can be large.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegionBacking::Ram(bytes) => write!(f, "Ram({} bytes)", bytes.len()),
+            RegionBacking::Mmio { base, size } => write!(f, "Mmio({base:#x}, {size:#x} bytes)"),
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! What the integration tests share: a host [`Platform`] (fake clock, console and event
+//! recorder, the GPIO block as a register model), a system built from a manifest the way stages
+//! 2 and 3 build it, and the real guest modules.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use ruvix_caps::{BootCapabilitySet, BootMinter, MemoryRange, MintToken, ObjectIds, distribute};
+use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
+use ruvix_queue::Queue;
+use ruvix_runtime::{
+    LogLevel, MountError, MountReport, Platform, RegionBacking, Runtime, RuntimeEvent, Step,
+};
+
+/// The fake clock's rate: one tick per microsecond.
+pub const TICKS_PER_SECOND: u64 = 1_000_000;
+
+/// Fuel per simulated microsecond: the tests advance the clock by the fuel a slice spent, as if
+/// the CPU ran 100 million wasm instructions per second.
+pub const FUEL_PER_TICK: u64 = 100;
+
+/// The GPIO block of the BCM2835/BCM2711 as a register model: GPSET0/GPCLR0 drive the pin
+/// levels that GPLEV0 reads back; other registers keep what is written.
+pub struct Gpio {
+    pub base: u64,
+    pub registers: Vec<u32>,
+    pub level: u32,
+    pub writes: u64,
+}
+
+impl Gpio {
+    pub const GPSET0: u64 = 0x1c;
+    pub const GPCLR0: u64 = 0x28;
+    pub const GPLEV0: u64 = 0x34;
+
+    pub fn new(base: u64) -> Gpio {
+        Gpio {
+            base,
+            registers: vec![0; 1024],
+            level: 0,
+            writes: 0,
+        }
+    }
+
+    fn offset(&self, address: u64) -> u64 {
+        assert!(
+            (self.base..self.base + 4096).contains(&address) && address % 4 == 0,
+            "MMIO access at {address:#x} outside the GPIO page or unaligned"
+        );
+        address - self.base
+    }
+
+    fn read(&self, address: u64) -> u32 {
+        match self.offset(address) {
+            Self::GPLEV0 => self.level,
+            offset => self.registers[(offset / 4) as usize],
+        }
+    }
+
+    fn write(&mut self, address: u64, value: u32) {
+        self.writes += 1;
+        match self.offset(address) {
+            Self::GPSET0 => self.level |= value,
+            Self::GPCLR0 => self.level &= !value,
+            offset => self.registers[(offset / 4) as usize] = value,
+        }
+    }
+}
+
+/// The host platform of the tests.
+pub struct FakePlatform {
+    /// The clock, in ticks (µs).
+    pub clock: u64,
+    /// Every log line: component, level, text.
+    pub logs: Vec<(String, LogLevel, String)>,
+    /// Every event, as displayed, with the clock when it happened.
+    pub events: Vec<(u64, String)>,
+    pub gpio: Gpio,
+}
+
+impl FakePlatform {
+    pub fn new() -> FakePlatform {
+        FakePlatform {
+            clock: 0,
+            logs: Vec::new(),
+            events: Vec::new(),
+            gpio: Gpio::new(rpi3_mmio(0x20_0000)),
+        }
+    }
+
+    /// The log lines of `component`.
+    pub fn lines(&self, component: &str) -> Vec<&str> {
+        self.logs
+            .iter()
+            .filter(|(c, _, _)| c == component)
+            .map(|(_, _, text)| text.as_str())
+            .collect()
+    }
+
+    /// Whether some log line of `component` is exactly `text`.
+    pub fn logged(&self, component: &str, text: &str) -> bool {
+        self.lines(component).contains(&text)
+    }
+
+    /// The events containing `text`.
+    pub fn events_with(&self, text: &str) -> Vec<&str> {
+        self.events
+            .iter()
+            .filter(|(_, e)| e.contains(text))
+            .map(|(_, e)| e.as_str())
+            .collect()
+    }
+
+    /// The clock readings of the events containing `text`.
+    pub fn event_times(&self, text: &str) -> Vec<u64> {
+        self.events
+            .iter()
+            .filter(|(_, e)| e.contains(text))
+            .map(|(t, _)| *t)
+            .collect()
+    }
+}
+
+impl Platform for FakePlatform {
+    fn now_ticks(&mut self) -> u64 {
+        self.clock
+    }
+
+    fn ticks_per_second(&self) -> u64 {
+        TICKS_PER_SECOND
+    }
+
+    fn log(&mut self, component: &str, level: LogLevel, message: &str) {
+        if std::env::var_os("RUVIX_TEST_ECHO").is_some() {
+            println!("[{:>10}] {component}: {level}: {message}", self.clock);
+        }
+        self.logs.push((component.into(), level, message.into()));
+    }
+
+    fn mmio_read32(&mut self, address: u64) -> u32 {
+        self.gpio.read(address)
+    }
+
+    fn mmio_write32(&mut self, address: u64, value: u32) {
+        self.gpio.write(address, value);
+    }
+
+    fn event(&mut self, event: RuntimeEvent<'_>) {
+        if std::env::var_os("RUVIX_TEST_ECHO").is_some() {
+            println!("[{:>10}] event: {event}", self.clock);
+        }
+        self.events.push((self.clock, event.to_string()));
+    }
+}
+
+/// The physical address of a peripheral-window offset on the Pi 3.
+pub fn rpi3_mmio(offset: u64) -> u64 {
+    BoardLimits::RPI3.mmio_address(offset).unwrap()
+}
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+/// Where the guest modules are: `RUVIX_WASM_DIR`, else
+/// `<workspace>/target/components/wasm32-unknown-unknown/release`.
+pub fn wasm_dir() -> PathBuf {
+    match std::env::var_os("RUVIX_WASM_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace().join("target/components/wasm32-unknown-unknown/release"),
+    }
+}
+
+/// A guest module by file name. Fails the test (never skips it) when it is missing.
+pub fn guest_module(file: &str) -> Vec<u8> {
+    let path = wasm_dir().join(file);
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) => panic!(
+            "guest module {} not readable ({error}): build the components first — `just components` \
+             (or `cd components && CARGO_TARGET_DIR=../target/components cargo build --release \
+             --target wasm32-unknown-unknown`) — or point RUVIX_WASM_DIR at the directory holding \
+             the .wasm files",
+            path.display()
+        ),
+    }
+}
+
+/// The system's one mint token, shared by every system a test process builds (each test binary
+/// is one process; `BootMinter` hands out one token per process).
+fn token() -> &'static MintToken {
+    static TOKEN: OnceLock<MintToken> = OnceLock::new();
+    TOKEN.get_or_init(|| BootMinter::take().expect("the only taker of the mint token"))
+}
+
+/// A manifest from TOML text (validated for the Pi 3).
+pub fn manifest(name: &str, source: &str) -> RvfManifest {
+    match parse_toml(name, source, &[BoardLimits::RPI3, BoardLimits::RPI4]) {
+        Ok(manifest) => manifest,
+        Err(diagnostics) => panic!("{name}: {diagnostics:#?}"),
+    }
+}
+
+/// A manifest of `components/`.
+pub fn component_manifest(file: &str) -> RvfManifest {
+    let path = workspace().join("components").join(file);
+    let source = std::fs::read_to_string(&path).unwrap();
+    manifest(file, &source)
+}
+
+/// Stages 2 and 3 on the host: the root's capabilities, their distribution, the queues and
+/// regions (RAM as leaked zeroed buffers, MMIO at the Pi 3's addresses), then mount.
+pub fn mount(
+    manifest: &RvfManifest,
+    wasm: &[Vec<u8>],
+) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+    let objects = ObjectIds::in_manifest_order(manifest);
+    let ram = [MemoryRange::new(0, 0x4000_0000).unwrap()];
+    let root = BootCapabilitySet::new(token(), &ram, &objects).unwrap();
+    let distribution = distribute(root.table(), manifest, &objects).unwrap();
+    let queues = manifest
+        .queues
+        .iter()
+        .map(|q| Queue::new(q.depth, q.message_size).unwrap())
+        .collect();
+    let regions = manifest
+        .regions
+        .iter()
+        .map(|r| match r.kind {
+            RegionKind::Ram => {
+                RegionBacking::Ram(Vec::leak(vec![0u8; r.size as usize]))
+            }
+            RegionKind::Mmio { peripheral_offset } => RegionBacking::Mmio {
+                base: rpi3_mmio(peripheral_offset),
+                size: r.size,
+            },
+        })
+        .collect();
+    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    Runtime::mount(
+        manifest,
+        &wasm,
+        distribution.into_components(),
+        queues,
+        regions,
+        FakePlatform::new(),
+    )
+}
+
+/// Mounts a manifest of `components/` with the real guest modules.
+pub fn mount_components(file: &str) -> (Runtime<FakePlatform>, MountReport, RvfManifest) {
+    let manifest = component_manifest(file);
+    let wasm: Vec<Vec<u8>> = manifest
+        .components
+        .iter()
+        .map(|c| guest_module(&c.wasm))
+        .collect();
+    let (runtime, report) = mount(&manifest, &wasm).unwrap_or_else(|e| panic!("mount: {e}"));
+    (runtime, report, manifest)
+}
+
+/// Runs one slice and moves the fake clock: by the fuel the slice spent
+/// ([`FUEL_PER_TICK`]), or, when idle, to the next wake-up.
+pub fn step(runtime: &mut Runtime<FakePlatform>) -> Step {
+    let fuel_before: u64 = runtime.tasks().map(|t| t.stats.fuel).sum();
+    let step = runtime.run_slice();
+    let fuel_after: u64 = runtime.tasks().map(|t| t.stats.fuel).sum();
+    let mut platform = runtime.platform_mut();
+    match step {
+        Step::Ran { .. } => platform.clock += (fuel_after - fuel_before).div_ceil(FUEL_PER_TICK).max(1),
+        Step::Idle {
+            next_wakeup_ticks: Some(at),
+        } => platform.clock = platform.clock.max(at),
+        Step::Idle {
+            next_wakeup_ticks: None,
+        } => platform.clock += 1000,
+    }
+    step
+}
