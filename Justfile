@@ -43,6 +43,11 @@ unit-test:
 qemu-test:
     cargo test -p ruvix-qemu-tests
 
+# Speed and size: stage durations and guest instruction counts under `-icount`, mount times,
+# queue and yield costs, the demo's messages per second (both boards).
+bench: build
+    {{runner}} bench
+
 # The package decoder's fuzz target for a while (nightly + cargo-fuzz; `just fuzz 600` = 10 min).
 fuzz seconds="60":
     command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz

@@ -46,7 +46,10 @@ pub fn device_windows() -> [DeviceWindow; 2] {
 pub fn kernel_device_pages() -> [(&'static str, Range<u64>); 2] {
     use memory_map::*;
     let page = |base: usize| base as u64..base as u64 + 0x1000;
-    [("UART0 (log)", page(UART0)), ("ARM local interrupt controller", page(LOCAL_BASE))]
+    [
+        ("UART0 (log)", page(UART0)),
+        ("ARM local interrupt controller", page(LOCAL_BASE)),
+    ]
 }
 
 // SAFETY: the ARM-local block lives at LOCAL_BASE on every BCM2837 and is mapped as device.

@@ -28,7 +28,12 @@ const REASON_STOPPED: u32 = 3;
 impl KernelPlatform {
     pub fn new(witness: WitnessLog, counter_hz: u64, components: Vec<String>) -> Self {
         let restarts = alloc::vec![0; components.len()];
-        KernelPlatform { witness, counter_hz, components, restarts }
+        KernelPlatform {
+            witness,
+            counter_hz,
+            components,
+            restarts,
+        }
     }
 
     fn index(&self, component: &str) -> u16 {
@@ -48,7 +53,12 @@ impl KernelPlatform {
     fn task_event(&mut self, kind: WitnessKind, component: &str, reason: u32) {
         let index = self.index(component);
         let restarts = self.restarts.get(usize::from(index)).copied().unwrap_or(0);
-        let event = TaskEvent { component: index, entry: 0, reason, restart_count: restarts };
+        let event = TaskEvent {
+            component: index,
+            entry: 0,
+            reason,
+            restart_count: restarts,
+        };
         self.record(kind, &event.encode());
     }
 }
@@ -88,12 +98,22 @@ impl Platform for KernelPlatform {
         let mut text = heapless::String::<200>::new();
         let _ = write!(text, "{event}");
         match event {
-            RuntimeEvent::Granted { component, name, handle, object, rights } => {
+            RuntimeEvent::Granted {
+                component,
+                name,
+                handle,
+                object,
+                rights,
+            } => {
                 defmt::info!("grant: {=str}", text.as_str());
                 let kind = object.kind() as u16;
-                if let Ok(grant) =
-                    CapabilityGrant::new(self.index(component), handle, kind, rights.bits().into(), name)
-                {
+                if let Ok(grant) = CapabilityGrant::new(
+                    self.index(component),
+                    handle,
+                    kind,
+                    rights.bits().into(),
+                    name,
+                ) {
                     self.record(WitnessKind::CapabilityGrant, grant.encode().as_bytes());
                 }
             }
@@ -107,7 +127,9 @@ impl Platform for KernelPlatform {
             RuntimeEvent::RestartScheduled { .. } => {
                 defmt::info!("restart: {=str}", text.as_str())
             }
-            RuntimeEvent::Restarted { component, restart, .. } => {
+            RuntimeEvent::Restarted {
+                component, restart, ..
+            } => {
                 defmt::info!("restart: {=str}", text.as_str());
                 let index = usize::from(self.index(component));
                 if let Some(count) = self.restarts.get_mut(index) {

@@ -137,7 +137,10 @@ fn sec001_read(info: &BoardInfo, system: &mut System) {
         address += 0x1000;
     }
     if !ram.contains(&address) {
-        defmt::error!("selftest sec001-read: failed: {=u64:#x} is not RAM", address);
+        defmt::error!(
+            "selftest sec001-read: failed: {=u64:#x} is not RAM",
+            address
+        );
         board::fatal_stop(ExitCode::Failure);
     }
     defmt::info!(
@@ -146,7 +149,10 @@ fn sec001_read(info: &BoardInfo, system: &mut System) {
     );
     // SAFETY: a plain read of RAM; it is meant to fault now that the boot map is gone.
     let value = unsafe { fault_probe::read_u64(address) };
-    defmt::error!("read {=u64:#x}: the boot map of all RAM is still there", value);
+    defmt::error!(
+        "read {=u64:#x}: the boot map of all RAM is still there",
+        value
+    );
 }
 
 /// Run the system (the package's components) for the number of seconds given on the command
@@ -156,11 +162,21 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
     let mut buffer = [0u8; 256];
     let seconds = semihosting::command_line(&mut buffer)
         .and_then(|line| {
-            line.split_whitespace()
-                .find_map(|w| w.strip_prefix("seconds=").and_then(|n| n.parse::<u64>().ok()))
+            line.split_whitespace().find_map(|w| {
+                w.strip_prefix("seconds=")
+                    .and_then(|n| n.parse::<u64>().ok())
+            })
         })
         .unwrap_or(10);
+    let started = board::timer::counter();
     crate::boot::run_system_until(system, seconds);
+    let elapsed = board::timer::counter() - started;
+    defmt::info!(
+        "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} scheduler rounds",
+        elapsed,
+        board::timer::frequency(),
+        system.runtime.rounds()
+    );
     crate::boot::print_statistics(system);
     pass("run");
 }

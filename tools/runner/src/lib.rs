@@ -25,6 +25,7 @@
 //! ```
 
 mod ansi;
+pub mod bench;
 mod board;
 pub mod image;
 mod outcome;

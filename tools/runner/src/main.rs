@@ -28,6 +28,9 @@ enum Cmd {
     Run(RunArgs),
     /// Print the images directory (<target>/images, or $RUVIX_IMAGES_DIR).
     ImagesDir,
+    /// Measure sizes, stage durations, instruction counts and throughput (test images, both
+    /// boards; build them first) and write <target>/bench/report.md.
+    Bench,
 }
 
 #[derive(Args)]
@@ -104,6 +107,14 @@ fn main() -> ExitCode {
             println!("{}", images_dir().display());
             Ok(0)
         }
+        Cmd::Bench => ruvix_runner::bench::run_benchmarks(&Board::ALL).and_then(|report| {
+            let path = ruvix_runner::target_dir().join("bench/report.md");
+            std::fs::create_dir_all(path.parent().expect("has a parent"))?;
+            std::fs::write(&path, &report)?;
+            print!("{report}");
+            println!("\n(written to {})", path.display());
+            Ok(0)
+        }),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -268,8 +268,10 @@ pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
         let mut space = SPACE.borrow(cs).borrow_mut();
         let space = space.as_mut().ok_or(MmuError::NotOn)?;
         let mut labels = LABELS.borrow(cs).borrow_mut();
-        let (dropped, kept): (Labels, Labels) =
-            labels.iter().cloned().partition(|(_, label)| is_boot_only(label));
+        let (dropped, kept): (Labels, Labels) = labels
+            .iter()
+            .cloned()
+            .partition(|(_, label)| is_boot_only(label));
         for (range, label) in &dropped {
             space
                 .unmap(range.start, range.end - range.start)
@@ -285,7 +287,10 @@ pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
                     request.attributes,
                     Granularity::Pages,
                 )
-                .map_err(|error| MmuError::Map { what: request.label, error })?;
+                .map_err(|error| MmuError::Map {
+                    what: request.label,
+                    error,
+                })?;
             let _ = labels.push((request.range.clone(), request.label));
         }
         Ok(())

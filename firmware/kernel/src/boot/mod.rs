@@ -13,6 +13,8 @@ use crate::board;
 
 /// Rate of the kernel tick; the scheduler's time slice unit.
 pub const TICK_HZ: u32 = 100;
+/// Full statistics every this many heartbeats.
+const STATISTICS_EVERY: u64 = 6;
 /// How often the running system reports that it is alive.
 const HEARTBEAT_SECONDS: u64 = 10;
 
@@ -38,6 +40,7 @@ pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     let hz = board::timer::frequency();
     let end = board::timer::counter().saturating_add(seconds.saturating_mul(hz));
     let mut next_report = board::timer::counter() + hz * HEARTBEAT_SECONDS;
+    let mut reports = 0u64;
     loop {
         match system.runtime.run_slice() {
             ruvix_runtime::Step::Ran { .. } => {}
@@ -49,6 +52,10 @@ pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
         }
         if now >= next_report {
             heartbeat(system);
+            reports += 1;
+            if reports.is_multiple_of(STATISTICS_EVERY) {
+                print_statistics(system);
+            }
             next_report = now + hz * HEARTBEAT_SECONDS;
         }
     }
@@ -56,6 +63,11 @@ pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
 
 /// Per-task and per-queue figures since mount.
 pub fn print_statistics(system: &stage3_mount::System) {
+    defmt::info!(
+        "stats: root task holds {=usize} capabilities (sealed: {=bool})",
+        system.root.table().len(),
+        system.root.table().is_sealed()
+    );
     for task in system.runtime.tasks() {
         let s = task.stats;
         defmt::info!(

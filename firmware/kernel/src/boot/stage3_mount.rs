@@ -43,6 +43,10 @@ pub struct System {
     /// SHA-256 of the region layout (name, kind, physical range of each region).
     pub region_layout_sha256: [u8; 32],
     /// Physical ranges of the regions, in manifest order.
+    #[cfg_attr(
+        not(feature = "qemu-test"),
+        expect(dead_code, reason = "only the self-tests need the region layout again")
+    )]
     pub regions: Vec<Range<u64>>,
     pub platform_id: u64,
 }
@@ -114,7 +118,9 @@ fn mount(
     );
     let mut capability_hash = Sha256::new();
     for component in distribution.components() {
-        component.table().encode(&mut |bytes| capability_hash.update(bytes));
+        component
+            .table()
+            .encode(&mut |bytes| capability_hash.update(bytes));
     }
 
     // The regions' physical layout, for the minimal map and the attestation.
@@ -188,7 +194,11 @@ fn minimal_map(manifest: &RvfManifest, regions: &[RegionMemory]) -> Vec<board::m
     let mut requests = Vec::new();
     for (decl, memory) in manifest.regions.iter().zip(regions) {
         let writable = decl.access.iter().any(|a| a.rights != Access::ReadOnly);
-        let access = if writable { MapAccess::ReadWrite } else { MapAccess::ReadOnly };
+        let access = if writable {
+            MapAccess::ReadWrite
+        } else {
+            MapAccess::ReadOnly
+        };
         let kind = match memory {
             RegionMemory::Ram(_) => MemoryKind::Normal,
             RegionMemory::Mmio { .. } => MemoryKind::Device,
@@ -202,7 +212,11 @@ fn minimal_map(manifest: &RvfManifest, regions: &[RegionMemory]) -> Vec<board::m
         });
     }
     for (label, range) in board::bsp::kernel_device_pages() {
-        requests.push(board::mmu::MapRequest { range, attributes: Attributes::DEVICE_RW, label });
+        requests.push(board::mmu::MapRequest {
+            range,
+            attributes: Attributes::DEVICE_RW,
+            label,
+        });
     }
     requests
 }

@@ -1,0 +1,182 @@
+//! `ruvix-runner bench`: the numbers that describe the firmware's speed and size, measured by
+//! booting the test images under QEMU (both boards):
+//!
+//! - image sizes;
+//! - stage durations, and stage 0/1 in guest instructions (`-icount shift=0`: one instruction
+//!   per nanosecond of virtual time, so counter ticks × 10⁹ / CNTFRQ = instructions);
+//! - per component: wasm size and mount time (wall-clock ticks and instructions);
+//! - guest instructions for one queue send + receive between two components (bench-queue:
+//!   ping-pong, half a round trip) and for one yield-to-next-task switch (bench-yield);
+//! - the demo pipeline's messages per second in QEMU (wall clock).
+//!
+//! Instruction counts are deterministic; wall-clock figures depend on the host.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::package::{pack, package_path};
+use crate::{Board, Outcome, Qemu, image_dir, images_dir};
+
+pub const BENCH_QUEUE_MANIFEST: &str = "components/bench-queue.toml";
+pub const BENCH_YIELD_MANIFEST: &str = "components/bench-yield.toml";
+
+fn number_after(line: &str, marker: &str) -> Option<u64> {
+    let rest = line.split_once(marker)?.1.trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
+fn find<'a>(run: &'a Outcome, needle: &str) -> Result<&'a str> {
+    run.find(needle)
+        .with_context(|| format!("no line contains {needle:?}\n{}", run.log()))
+}
+
+struct Run {
+    outcome: Outcome,
+    counter_hz: u64,
+    elapsed_ticks: u64,
+}
+
+fn boot(board: Board, seconds: u32, initrd: Option<PathBuf>, icount: bool) -> Result<Run> {
+    let seconds_arg = format!("seconds={seconds}");
+    let mut qemu = Qemu::new(board, image_dir(board, true))
+        .semihosting_args(["run", seconds_arg.as_str()])
+        .timeout(Duration::from_secs(600));
+    if let Some(initrd) = initrd {
+        qemu = qemu
+            .dtb(images_dir().join(format!("qemu-{}.dtb", board.name())))
+            .initrd(initrd);
+    }
+    if icount {
+        qemu = qemu.extra_args(["-icount", "shift=0"]);
+    }
+    let outcome = qemu.run()?;
+    if outcome.exit_code != Some(0) {
+        bail!("benchmark run failed\n{}", outcome.log());
+    }
+    let run_line = find(&outcome, "run: ")?;
+    let elapsed_ticks = number_after(run_line, "run: ").context("elapsed ticks")?;
+    let counter_hz = number_after(run_line, " at ").context("counter frequency")?;
+    Ok(Run {
+        outcome,
+        counter_hz,
+        elapsed_ticks,
+    })
+}
+
+/// Guest instructions for `ticks` counter ticks of an `-icount shift=0` run.
+fn instructions(ticks: u64, counter_hz: u64) -> u64 {
+    (u128::from(ticks) * 1_000_000_000 / u128::from(counter_hz.max(1))) as u64
+}
+
+fn sum_of(run: &Outcome, prefix: &str, marker: &str) -> u64 {
+    run.lines
+        .iter()
+        .filter(|l| l.contains(prefix))
+        .filter_map(|l| number_after(l, marker))
+        .sum()
+}
+
+fn bench_board(board: Board, report: &mut String) -> Result<()> {
+    writeln!(report, "\n## {} ({})\n", board.name(), board.machine())?;
+    for test in [false, true] {
+        let img = image_dir(board, test).join("kernel8.img");
+        let size = std::fs::metadata(&img)
+            .with_context(|| img.display().to_string())?
+            .len();
+        writeln!(report, "- {}: {size} bytes", img.display())?;
+    }
+
+    // Stages and mounts, counted in instructions.
+    let counted = boot(board, 0, None, true)?;
+    writeln!(
+        report,
+        "\n| stage | ticks (icount) | guest instructions |\n| --- | ---: | ---: |"
+    )?;
+    for stage in [
+        "stage 0 hardware",
+        "stage 1 verify",
+        "stage 2 create",
+        "stage 3 mount",
+        "stage 4 attest",
+    ] {
+        let line = find(&counted.outcome, &format!("{stage}: ok"))?;
+        let ticks = number_after(line, ": ok (").context("stage ticks")?;
+        writeln!(
+            report,
+            "| {stage} | {ticks} | {} |",
+            instructions(ticks, counted.counter_hz)
+        )?;
+    }
+    writeln!(
+        report,
+        "\n| component | wasm bytes | mount (instructions) |\n| --- | ---: | ---: |"
+    )?;
+    for line in counted
+        .outcome
+        .lines
+        .iter()
+        .filter(|l| l.contains("bytes of wasm"))
+    {
+        let name = line
+            .split("mount: ")
+            .nth(1)
+            .and_then(|r| r.split(':').next())
+            .unwrap_or("?");
+        let bytes = number_after(line, &format!("{name}: ")).unwrap_or(0);
+        let ticks = number_after(line, "task(s), ").unwrap_or(0);
+        writeln!(
+            report,
+            "| {name} | {bytes} | {} |",
+            instructions(ticks, counted.counter_hz)
+        )?;
+    }
+
+    // One send + receive: half a ping-pong round trip.
+    let queue = boot(board, 1, Some(package_path(BENCH_QUEUE_MANIFEST)), true)?;
+    // Queue 1 carries the replies: one message per completed round trip.
+    let round_trips =
+        number_after(find(&queue.outcome, "stats: queue 1:")?, "stats: queue 1: ").unwrap_or(0);
+    let per_round_trip = instructions(queue.elapsed_ticks, queue.counter_hz) / round_trips.max(1);
+    writeln!(
+        report,
+        "\n- queue send + receive between two components: {} guest instructions ({round_trips} round trips, {} per round trip)",
+        per_round_trip / 2,
+        per_round_trip
+    )?;
+
+    // One yield: two tasks yielding to each other.
+    let yields_run = boot(board, 1, Some(package_path(BENCH_YIELD_MANIFEST)), true)?;
+    let yields = sum_of(&yields_run.outcome, "stats: task yield-", " preempted, ").max(1);
+    writeln!(
+        report,
+        "- yield to the next task: {} guest instructions ({yields} yields)",
+        instructions(yields_run.elapsed_ticks, yields_run.counter_hz) / yields
+    )?;
+
+    // The demo in wall-clock time.
+    let demo = boot(board, 10, None, false)?;
+    // Queue 1 ("filtered") feeds the sink: every message there went all the way through.
+    let messages =
+        number_after(find(&demo.outcome, "stats: queue 1:")?, "stats: queue 1: ").unwrap_or(0);
+    let seconds = demo.elapsed_ticks as f64 / demo.counter_hz.max(1) as f64;
+    writeln!(
+        report,
+        "- demo pipeline in QEMU (wall clock): {messages} messages in {seconds:.2} s = {:.0} messages/s",
+        messages as f64 / seconds
+    )?;
+    Ok(())
+}
+
+pub fn run_benchmarks(boards: &[Board]) -> Result<String> {
+    pack(BENCH_QUEUE_MANIFEST)?;
+    pack(BENCH_YIELD_MANIFEST)?;
+    let mut report = String::from("# ruvix-pi benchmarks\n");
+    for &board in boards {
+        bench_board(board, &mut report)?;
+    }
+    Ok(report)
+}
