@@ -57,7 +57,7 @@ fn boot(board: Board, seconds: u32, initrd: Option<PathBuf>, icount: bool) -> Re
     if outcome.exit_code != Some(0) {
         bail!("benchmark run failed\n{}", outcome.log());
     }
-    let run_line = find(&outcome, "run: ")?;
+    let run_line = find(&outcome, " ticks elapsed at ")?;
     let elapsed_ticks = number_after(run_line, "run: ").context("elapsed ticks")?;
     let counter_hz = number_after(run_line, " at ").context("counter frequency")?;
     Ok(Run {
