@@ -165,6 +165,15 @@ fn misbehaving_components_are_contained(board: Board) {
         "spinner preempted only {preempted} times: {spinner}"
     );
 
+    // ... and costs the others at most its slice: in every scheduler round the pipeline still
+    // moves a full queue's worth of messages (depth 8), as it does without the runaway.
+    let rounds = number_after(run.assert_line("ticks elapsed at"), " Hz, ");
+    let delivered = number_after(run.assert_line("stats: queue 1: "), "stats: queue 1: ");
+    assert!(
+        delivered >= 4 * rounds,
+        "the pipeline slowed to {delivered} messages in {rounds} rounds with the spinner"
+    );
+
     // The crasher comes back three times (not faster than its 100 ms minimum run time), then
     // stays down; its `never` twin stays down at once.
     assert_eq!(
