@@ -20,6 +20,10 @@ setup:
 build board="all":
     {{ if board == "all" { runner + " build --all" } else { runner + " build --board " + board } }}
 
+# Build the wasm components into <target>/components (the runtime's host tests run them).
+components:
+    {{runner}} components
+
 # Boot the firmware under QEMU (raspi3b by default, `just run rpi4` for raspi4b); Ctrl-C stops.
 run board="rpi3" *qemu_args="": setup
     {{runner}} build --board {{board}}

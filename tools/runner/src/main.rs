@@ -28,6 +28,8 @@ enum Cmd {
     Run(RunArgs),
     /// Print the images directory (<target>/images, or $RUVIX_IMAGES_DIR).
     ImagesDir,
+    /// Build the wasm components (components/) into <target>/components.
+    Components,
     /// Measure sizes, stage durations, instruction counts and throughput (test images, both
     /// boards; build them first) and write <target>/bench/report.md.
     Bench,
@@ -107,6 +109,10 @@ fn main() -> ExitCode {
             println!("{}", images_dir().display());
             Ok(0)
         }
+        Cmd::Components => ruvix_runner::package::build_components().map(|dir| {
+            println!("components: {}", dir.display());
+            0
+        }),
         Cmd::Bench => ruvix_runner::bench::run_benchmarks(&Board::ALL).and_then(|report| {
             let path = ruvix_runner::target_dir().join("bench/report.md");
             std::fs::create_dir_all(path.parent().expect("has a parent"))?;

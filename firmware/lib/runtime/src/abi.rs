@@ -273,7 +273,8 @@ pub fn load_str<'m>(
     ptr: u32,
     len: u32,
 ) -> Result<&'m str, GuestFault> {
-    core::str::from_utf8(load(memory, what, ptr, len)?).map_err(|_| GuestFault::InvalidUtf8 { what })
+    core::str::from_utf8(load(memory, what, ptr, len)?)
+        .map_err(|_| GuestFault::InvalidUtf8 { what })
 }
 
 /// A `log.level` argument.
@@ -318,7 +319,10 @@ fn store(
             });
         }
     }
-    if let Some(slot) = area.get_mut(start..).and_then(|rest| rest.get_mut(..payload.len())) {
+    if let Some(slot) = area
+        .get_mut(start..)
+        .and_then(|rest| rest.get_mut(..payload.len()))
+    {
         slot.copy_from_slice(payload);
     }
     Ok(())
@@ -335,20 +339,42 @@ pub fn store_error(
 }
 
 /// Stores a `result<_, error>` at `ret`.
-pub fn store_unit(memory: &mut [u8], ret: u32, result: Result<(), CallError>) -> Result<(), GuestFault> {
+pub fn store_unit(
+    memory: &mut [u8],
+    ret: u32,
+    result: Result<(), CallError>,
+) -> Result<(), GuestFault> {
     store(memory, RESULT_UNIT, ret, result.map(|()| &[][..]))
 }
 
 /// Stores a `result<u32, error>` at `ret`.
-pub fn store_u32(memory: &mut [u8], ret: u32, result: Result<u32, CallError>) -> Result<(), GuestFault> {
+pub fn store_u32(
+    memory: &mut [u8],
+    ret: u32,
+    result: Result<u32, CallError>,
+) -> Result<(), GuestFault> {
     let bytes = result.map(u32::to_le_bytes);
-    store(memory, RESULT_U32, ret, bytes.as_ref().map(|b| &b[..]).map_err(|e| *e))
+    store(
+        memory,
+        RESULT_U32,
+        ret,
+        bytes.as_ref().map(|b| &b[..]).map_err(|e| *e),
+    )
 }
 
 /// Stores a `result<u64, error>` at `ret`.
-pub fn store_u64(memory: &mut [u8], ret: u32, result: Result<u64, CallError>) -> Result<(), GuestFault> {
+pub fn store_u64(
+    memory: &mut [u8],
+    ret: u32,
+    result: Result<u64, CallError>,
+) -> Result<(), GuestFault> {
     let bytes = result.map(u64::to_le_bytes);
-    store(memory, RESULT_U64, ret, bytes.as_ref().map(|b| &b[..]).map_err(|e| *e))
+    store(
+        memory,
+        RESULT_U64,
+        ret,
+        bytes.as_ref().map(|b| &b[..]).map_err(|e| *e),
+    )
 }
 
 /// Stores a `result<list<u8>, error>` at `ret`: the list as its (pointer, length) in guest
@@ -365,7 +391,12 @@ pub fn store_list(
         second.copy_from_slice(&len.to_le_bytes());
         bytes
     });
-    store(memory, RESULT_LIST, ret, bytes.as_ref().map(|b| &b[..]).map_err(|e| *e))
+    store(
+        memory,
+        RESULT_LIST,
+        ret,
+        bytes.as_ref().map(|b| &b[..]).map_err(|e| *e),
+    )
 }
 
 /// The `i32` bit pattern of a `u32` (how the canonical ABI passes it to a core function).

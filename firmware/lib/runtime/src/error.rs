@@ -127,7 +127,9 @@ pub enum MountError {
 impl fmt::Display for MountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MountError::ZeroTickRate => f.write_str("the platform clock runs at 0 ticks per second"),
+            MountError::ZeroTickRate => {
+                f.write_str("the platform clock runs at 0 ticks per second")
+            }
             MountError::WasmCount { expected, found } => write!(
                 f,
                 "{found} wasm modules for the manifest's {expected} components"
@@ -151,10 +153,16 @@ impl fmt::Display for MountError {
                 "queue \"{queue}\": depth or message size differs from the manifest"
             ),
             MountError::RegionCount { expected, found } => {
-                write!(f, "{found} region backings for the manifest's {expected} regions")
+                write!(
+                    f,
+                    "{found} region backings for the manifest's {expected} regions"
+                )
             }
             MountError::RegionShape { region, field } => {
-                write!(f, "region \"{region}\": backing {field} differs from the manifest")
+                write!(
+                    f,
+                    "region \"{region}\": backing {field} differs from the manifest"
+                )
             }
             MountError::MissingObject {
                 component,
@@ -194,7 +202,10 @@ impl fmt::Display for MountError {
                 "component \"{component}\": export \"{export}\" is missing or not {expected}"
             ),
             MountError::Link { component, error } => {
-                write!(f, "component \"{component}\": cannot link the host interface: {error}")
+                write!(
+                    f,
+                    "component \"{component}\": cannot link the host interface: {error}"
+                )
             }
             MountError::Instantiate { component, error } => {
                 write!(f, "component \"{component}\": cannot instantiate: {error}")

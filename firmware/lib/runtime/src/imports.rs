@@ -99,7 +99,9 @@ impl Interfaces {
 
     /// The interfaces in the set.
     pub fn iter(self) -> impl Iterator<Item = Interface> {
-        Interface::ALL.into_iter().filter(move |i| self.contains(*i))
+        Interface::ALL
+            .into_iter()
+            .filter(move |i| self.contains(*i))
     }
 }
 
@@ -172,19 +174,97 @@ use ValType::{I32, I64};
 
 /// The whole host interface, as `wit-bindgen` 0.63 lowers it for wasm32.
 pub const IMPORTS: [ImportSpec; 14] = [
-    spec(Interface::Capabilities, "lookup", &[I32, I32, I32], Some(RESULT_U32), HostFn::Lookup),
-    spec(Interface::Queues, "send", &[I32, I32, I32, I32], Some(RESULT_UNIT), HostFn::Send),
-    spec(Interface::Queues, "try-send", &[I32, I32, I32, I32], Some(RESULT_UNIT), HostFn::TrySend),
-    spec(Interface::Queues, "receive", &[I32, I32], Some(RESULT_LIST), HostFn::Receive),
-    spec(Interface::Queues, "try-receive", &[I32, I32], Some(RESULT_LIST), HostFn::TryReceive),
-    spec(Interface::Regions, "size", &[I32, I32], Some(RESULT_U32), HostFn::Size),
-    spec(Interface::Regions, "read", &[I32, I32, I32, I32], Some(RESULT_LIST), HostFn::Read),
-    spec(Interface::Regions, "write", &[I32, I32, I32, I32, I32], Some(RESULT_UNIT), HostFn::Write),
-    spec(Interface::Regions, "read32", &[I32, I32, I32], Some(RESULT_U32), HostFn::Read32),
-    spec(Interface::Regions, "write32", &[I32, I32, I32, I32], Some(RESULT_UNIT), HostFn::Write32),
-    spec(Interface::Log, "write", &[I32, I32, I32, I32], Some(RESULT_UNIT), HostFn::LogWrite),
-    spec(Interface::Time, "now-us", &[I32], Some(RESULT_U64), HostFn::NowUs),
-    spec(Interface::Time, "sleep-us", &[I64, I32], Some(RESULT_UNIT), HostFn::SleepUs),
+    spec(
+        Interface::Capabilities,
+        "lookup",
+        &[I32, I32, I32],
+        Some(RESULT_U32),
+        HostFn::Lookup,
+    ),
+    spec(
+        Interface::Queues,
+        "send",
+        &[I32, I32, I32, I32],
+        Some(RESULT_UNIT),
+        HostFn::Send,
+    ),
+    spec(
+        Interface::Queues,
+        "try-send",
+        &[I32, I32, I32, I32],
+        Some(RESULT_UNIT),
+        HostFn::TrySend,
+    ),
+    spec(
+        Interface::Queues,
+        "receive",
+        &[I32, I32],
+        Some(RESULT_LIST),
+        HostFn::Receive,
+    ),
+    spec(
+        Interface::Queues,
+        "try-receive",
+        &[I32, I32],
+        Some(RESULT_LIST),
+        HostFn::TryReceive,
+    ),
+    spec(
+        Interface::Regions,
+        "size",
+        &[I32, I32],
+        Some(RESULT_U32),
+        HostFn::Size,
+    ),
+    spec(
+        Interface::Regions,
+        "read",
+        &[I32, I32, I32, I32],
+        Some(RESULT_LIST),
+        HostFn::Read,
+    ),
+    spec(
+        Interface::Regions,
+        "write",
+        &[I32, I32, I32, I32, I32],
+        Some(RESULT_UNIT),
+        HostFn::Write,
+    ),
+    spec(
+        Interface::Regions,
+        "read32",
+        &[I32, I32, I32],
+        Some(RESULT_U32),
+        HostFn::Read32,
+    ),
+    spec(
+        Interface::Regions,
+        "write32",
+        &[I32, I32, I32, I32],
+        Some(RESULT_UNIT),
+        HostFn::Write32,
+    ),
+    spec(
+        Interface::Log,
+        "write",
+        &[I32, I32, I32, I32],
+        Some(RESULT_UNIT),
+        HostFn::LogWrite,
+    ),
+    spec(
+        Interface::Time,
+        "now-us",
+        &[I32],
+        Some(RESULT_U64),
+        HostFn::NowUs,
+    ),
+    spec(
+        Interface::Time,
+        "sleep-us",
+        &[I64, I32],
+        Some(RESULT_UNIT),
+        HostFn::SleepUs,
+    ),
     spec(Interface::Task, "yield-now", &[], None, HostFn::YieldNow),
 ];
 
@@ -235,7 +315,9 @@ pub fn check_import(
     let spec = find(module, name).ok_or(ImportMismatch::Unknown)?;
     let expected = signature(spec.params, &[]);
     match ty {
-        wasmi::ExternType::Func(func) if func.params() == spec.params && func.results().is_empty() => {
+        wasmi::ExternType::Func(func)
+            if func.params() == spec.params && func.results().is_empty() =>
+        {
             Ok(spec)
         }
         wasmi::ExternType::Func(func) => Err(ImportMismatch::Signature {

@@ -34,10 +34,61 @@
 //! Hardware is reached only through [`Platform`], which the kernel implements; region memory
 //! comes as [`RegionBacking`]. `no_std` + `alloc`, no `unsafe`, and nothing a component does
 //! can make it panic.
+//!
+//! # For the kernel
+//!
+//! ```ignore
+//! // Stage 3: capabilities per component, then mount.
+//! let distribution = ruvix_caps::distribute(root.table(), &manifest, &objects)?;
+//! let wasm: Vec<&[u8]> = /* each component's verified blob, in manifest order */;
+//! let regions = kernel.regions.into_iter().map(|r| match r {
+//!     RegionMemory::Ram(bytes) => RegionBacking::Ram(bytes),
+//!     RegionMemory::Mmio { base, size } => RegionBacking::Mmio { base, size },
+//! }).collect();
+//! let (mut runtime, report) = Runtime::mount(
+//!     &manifest, &wasm, distribution.into_components(), kernel.queues, regions, platform,
+//! )?;
+//! // report.components_mounted, report.tasks_spawned, report.queues_connected
+//!
+//! // The idle loop.
+//! loop {
+//!     match runtime.run_slice() {
+//!         Step::Ran { .. } => {}
+//!         Step::Idle { next_wakeup_ticks } => {
+//!             // arm the timer for `next_wakeup_ticks` (if any), then `wfi`
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Memory: each component instance has its linear memory (a Rust guest starts with 17 pages,
+//! 1.06 MiB, and may grow to the manifest's `memory`), plus small stores and, per suspended
+//! task, an interpreter stack (grows on demand). The kernel heap needs the sum of the
+//! components' memory limits plus a margin (growing a linear memory reallocates it, briefly
+//! holding old and new). The RAM regions and the heap must stay mapped for the kernel after
+//! the SEC-001 drop: the runtime reaches them at EL1.
+//!
+//! Native stack: wasmi's handlers tail-call each other, which becomes constant stack only when
+//! wasmi is optimised *and* built without debug assertions; otherwise every executed wasm
+//! instruction leaves a native frame until the slice ends (about 100 bytes each: megabytes per
+//! slice). Build it with `[profile.dev.package.wasmi] debug-assertions = false`
+//! (`tests/native_stack.rs` checks this).
 
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// Nothing a component does may panic the kernel: no indexing, unwrapping or unchecked
+// arithmetic outside the tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 extern crate alloc;
 

@@ -10,8 +10,8 @@ use ruvix_caps::{ComponentCaps, ObjectRef};
 use ruvix_manifest::{ComponentDecl, RegionKind, RvfManifest};
 use ruvix_queue::Queue;
 use wasmi::{
-    CompilationMode, Config, CustomFuelCosts, Engine, ExternType, Linker, Module, Store, StoreLimitsBuilder,
-    TypedFunc, ValType,
+    CompilationMode, Config, CustomFuelCosts, Engine, ExternType, Linker, Module, Store,
+    StoreLimitsBuilder, TypedFunc, ValType,
 };
 
 use crate::error::MountError;
@@ -110,7 +110,9 @@ pub(crate) fn check_objects(
         for (named, capability) in component.entries() {
             let exists = match capability.object() {
                 ObjectRef::Region(id) => index(id.0) < regions.len(),
-                ObjectRef::QueueSend(id) | ObjectRef::QueueReceive(id) => index(id.0) < queues.len(),
+                ObjectRef::QueueSend(id) | ObjectRef::QueueReceive(id) => {
+                    index(id.0) < queues.len()
+                }
                 _ => true,
             };
             if !exists {
@@ -261,5 +263,7 @@ pub(crate) fn queues_connected(caps: &[ComponentCaps], queues: usize) -> usize {
             _ => {}
         }
     }
-    ends.iter().filter(|(send, receive)| *send && *receive).count()
+    ends.iter()
+        .filter(|(send, receive)| *send && *receive)
+        .count()
 }

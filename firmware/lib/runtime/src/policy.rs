@@ -108,7 +108,10 @@ impl fmt::Display for StopReason {
         match self {
             StopReason::Never => f.write_str("restart policy \"never\""),
             StopReason::RestartsExhausted { restarts } => {
-                write!(f, "faulted again after {restarts} restart(s), the most its policy allows")
+                write!(
+                    f,
+                    "faulted again after {restarts} restart(s), the most its policy allows"
+                )
             }
             StopReason::RestartFailed => f.write_str("could not be instantiated again"),
         }
@@ -264,7 +267,8 @@ impl Scheduler {
                 task.state = TaskState::Ready;
             }
         }
-        let index = match self.best_ready() {
+        // The first pick starts round 1.
+        let index = match self.best_ready().filter(|_| self.rounds > 0) {
             Some(index) => index,
             None => {
                 if !self.tasks.iter().any(|t| t.state == TaskState::Ready) {
@@ -345,7 +349,11 @@ impl Scheduler {
     /// policy decides what follows.
     pub fn fault(&mut self, task: TaskId, now: u64) -> Option<FaultDecision> {
         let component_index = self.tasks.get(task.index())?.component;
-        for t in self.tasks.iter_mut().filter(|t| t.component == component_index) {
+        for t in self
+            .tasks
+            .iter_mut()
+            .filter(|t| t.component == component_index)
+        {
             t.state = TaskState::Down;
         }
         let component = self.components.get_mut(component_index)?;
@@ -370,9 +378,9 @@ impl Scheduler {
 
     /// A component whose restart is due at tick `now`, if any.
     pub fn due_restart(&self, now: u64) -> Option<usize> {
-        self.components.iter().position(
-            |c| matches!(c.state, ComponentState::RestartPending { at } if at <= now),
-        )
+        self.components
+            .iter()
+            .position(|c| matches!(c.state, ComponentState::RestartPending { at } if at <= now))
     }
 
     /// `component` was instantiated again at tick `now`: its tasks are ready, from the start.

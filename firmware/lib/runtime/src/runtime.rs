@@ -364,9 +364,10 @@ impl<P: Platform + 'static> Runtime<P> {
         if let Some(task) = self.tasks.get_mut(id.index()) {
             task.stats.faults = task.stats.faults.saturating_add(1);
         }
-        if let (Some(task), Some(component)) =
-            (self.tasks.get(id.index()), self.components.get(component_index))
-        {
+        if let (Some(task), Some(component)) = (
+            self.tasks.get(id.index()),
+            self.components.get(component_index),
+        ) {
             self.event(RuntimeEvent::TaskFault {
                 component: &component.name,
                 export: &task.export,
@@ -375,7 +376,11 @@ impl<P: Platform + 'static> Runtime<P> {
             });
         }
         // The suspended calls go before their store.
-        for task in self.tasks.iter_mut().filter(|t| t.component == component_index) {
+        for task in self
+            .tasks
+            .iter_mut()
+            .filter(|t| t.component == component_index)
+        {
             task.call = Call::Start;
             task.required_fuel = 0;
         }
@@ -485,7 +490,9 @@ impl<P: Platform + 'static> Runtime<P> {
 
     /// The tasks, in id order (manifest order of components and entry points).
     pub fn tasks(&self) -> impl Iterator<Item = TaskInfo<'_>> + '_ {
-        (0u32..).zip(&self.tasks).filter_map(move |(id, task)| self.info(TaskId(id), task))
+        (0u32..)
+            .zip(&self.tasks)
+            .filter_map(move |(id, task)| self.info(TaskId(id), task))
     }
 
     /// One task.
@@ -506,13 +513,16 @@ impl<P: Platform + 'static> Runtime<P> {
 
     /// The components, in manifest order.
     pub fn components(&self) -> impl Iterator<Item = ComponentInfo<'_>> + '_ {
-        self.components.iter().enumerate().filter_map(|(index, component)| {
-            Some(ComponentInfo {
-                name: &component.name,
-                state: self.scheduler.component_state(index)?,
-                restarts: self.scheduler.restarts(index),
+        self.components
+            .iter()
+            .enumerate()
+            .filter_map(|(index, component)| {
+                Some(ComponentInfo {
+                    name: &component.name,
+                    state: self.scheduler.component_state(index)?,
+                    restarts: self.scheduler.restarts(index),
+                })
             })
-        })
     }
 
     /// The counters of every queue, by `QueueId`.
@@ -521,6 +531,12 @@ impl<P: Platform + 'static> Runtime<P> {
             .try_borrow()
             .map(|shared| shared.queues.iter().map(Queue::stats).collect())
             .unwrap_or_default()
+    }
+
+    /// Every component's capability table, in manifest order (e.g. for the stage-4
+    /// attestation hash, `CapTable::encode`).
+    pub fn capabilities(&self) -> impl Iterator<Item = &ComponentCaps> + '_ {
+        self.components.iter().map(|c| &*c.blueprint.caps)
     }
 
     /// Rounds the scheduler has started (each gives every ready task one slice).
@@ -562,9 +578,9 @@ fn fault_reason(error: &wasmi::Error) -> FaultReason {
     }
     match error.downcast_ref::<HostTrap>() {
         Some(HostTrap::Fault(fault)) => FaultReason::Guest(fault.clone()),
-        Some(HostTrap::Suspend(_)) => FaultReason::Other(
-            "a blocking host call could not be suspended here".into(),
-        ),
+        Some(HostTrap::Suspend(_)) => {
+            FaultReason::Other("a blocking host call could not be suspended here".into())
+        }
         None => FaultReason::Other(error.to_string()),
     }
 }

@@ -12,7 +12,9 @@ use ruvix_runtime::{Runtime, Step, TaskState};
 const MILESTONE: &str = "10000 messages received in order (0 lost, 0 duplicated, 0 reordered)";
 
 fn sink_done(runtime: &Runtime<FakePlatform>) -> bool {
-    runtime.platform().logged("sink", &format!("sink: {MILESTONE}"))
+    runtime
+        .platform()
+        .logged("sink", &format!("sink: {MILESTONE}"))
 }
 
 fn blinky_levels(runtime: &Runtime<FakePlatform>) -> Vec<String> {
@@ -27,12 +29,22 @@ fn blinky_levels(runtime: &Runtime<FakePlatform>) -> Vec<String> {
 
 #[test]
 fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles() {
+    // Long slices: see tests/native_stack.rs.
+    common::with_big_stack(demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body);
+}
+
+fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
     let (mut runtime, report, manifest) = mount_components("demo.toml");
     assert_eq!(report.components_mounted, 4);
     assert_eq!(report.tasks_spawned, 4);
     assert_eq!(report.queues_connected, 2);
     // Capability grants and mount timing are reported.
-    assert!(!runtime.platform().events_with("capability \"out\"").is_empty());
+    assert!(
+        !runtime
+            .platform()
+            .events_with("capability \"out\"")
+            .is_empty()
+    );
     assert_eq!(runtime.platform().events_with("mounted").len(), 4);
 
     let started = Instant::now();
@@ -52,7 +64,10 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles() {
         let line = format!("sink: {n} messages in order, 0 lost, 0 duplicated, 0 reordered");
         assert!(sink.contains(&line.as_str()), "missing {line:?}");
     }
-    assert!(sink.iter().all(|l| !l.contains("corrupt") && !l.contains("error")));
+    assert!(
+        sink.iter()
+            .all(|l| !l.contains("corrupt") && !l.contains("error"))
+    );
     drop(platform);
 
     // The queues' counters agree: everything sent was received (or is still queued), exactly.
@@ -60,13 +75,20 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles() {
     let received = stats[1].received;
     assert!(received >= 10_000);
     for queue in &stats {
-        assert!(queue.sent >= queue.received && queue.sent - queue.received <= 8, "{queue:?}");
+        assert!(
+            queue.sent >= queue.received && queue.sent - queue.received <= 8,
+            "{queue:?}"
+        );
         assert!(queue.peak_len <= 8);
     }
     assert!(stats[0].sent >= stats[1].sent);
 
     // The summary region holds the sink's count; nothing lost, duplicated or reordered.
-    let summary_index = manifest.regions.iter().position(|r| r.name == "summary").unwrap();
+    let summary_index = manifest
+        .regions
+        .iter()
+        .position(|r| r.name == "summary")
+        .unwrap();
     let summary = runtime
         .read_region(RegionId(summary_index as u32), 0, 0x40)
         .unwrap();
@@ -84,7 +106,10 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles() {
         assert_eq!(line, &format!("blinky: gpio21 level {expected}"));
     }
     let platform = runtime.platform();
-    assert!(platform.logged("blinky", "blinky: gpio21 is an output (GPFSEL2 = 0x00000008)"));
+    assert!(platform.logged(
+        "blinky",
+        "blinky: gpio21 is an output (GPFSEL2 = 0x00000008)"
+    ));
     assert_eq!(platform.gpio.registers[2], 0b001 << 3, "GPFSEL2");
     assert!(platform.gpio.writes >= 5);
     let _ = Gpio::GPLEV0;
@@ -96,7 +121,11 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles() {
         assert_ne!(task.state, TaskState::Down, "{task:?}");
     }
 
-    let sink_fuel: u64 = runtime.tasks().filter(|t| t.component != "blinky").map(|t| t.stats.fuel).sum();
+    let sink_fuel: u64 = runtime
+        .tasks()
+        .filter(|t| t.component != "blinky")
+        .map(|t| t.stats.fuel)
+        .sum();
     println!(
         "demo: {slices} slices, {} rounds, {received} messages in {elapsed:?} ({:.0} messages/s native), \
          {} fuel per message through sensor+filter+sink",

@@ -8,7 +8,8 @@ use common::{FakePlatform, TICKS_PER_SECOND, component_manifest, guest_module, m
 use ruvix_manifest::RvfManifest;
 use ruvix_runtime::{ComponentState, LogLevel, Runtime, StopReason, TaskState};
 
-const MILESTONE: &str = "sink: 10000 messages received in order (0 lost, 0 duplicated, 0 reordered)";
+const MILESTONE: &str =
+    "sink: 10000 messages received in order (0 lost, 0 duplicated, 0 reordered)";
 
 /// Every case of the violator and the result it must log.
 const VIOLATIONS: [(&str, &str); 25] = [
@@ -94,6 +95,11 @@ fn run_to_milestone(runtime: &mut Runtime<FakePlatform>) -> (u64, u64) {
 
 #[test]
 fn misbehaving_components_are_contained_and_the_pipeline_goes_on() {
+    // Long slices: see tests/native_stack.rs.
+    common::with_big_stack(misbehaving_components_are_contained_and_the_pipeline_goes_on_body);
+}
+
+fn misbehaving_components_are_contained_and_the_pipeline_goes_on_body() {
     let manifest = test_manifest(true);
     let mut runtime = mount_manifest(&manifest);
     let started = std::time::Instant::now();
@@ -137,7 +143,10 @@ fn misbehaving_components_are_contained_and_the_pipeline_goes_on() {
     let violator = platform.lines("violator");
     for (case, result) in VIOLATIONS {
         let line = format!("violator: {case}: {result}");
-        assert!(violator.contains(&line.as_str()), "missing {line:?} in {violator:#?}");
+        assert!(
+            violator.contains(&line.as_str()),
+            "missing {line:?} in {violator:#?}"
+        );
     }
     assert!(platform.logged("violator", "violator: 25 cases, all as expected"));
     assert!(platform.logged("violator", "violator: done"));
@@ -150,48 +159,111 @@ fn misbehaving_components_are_contained_and_the_pipeline_goes_on() {
         "a violator line at warn: a case was not as expected"
     );
     // Its calls into `time` without the timer grant were reported, once.
-    assert_eq!(platform.events_with("violator: call into \"time\" denied").len(), 1);
+    assert_eq!(
+        platform
+            .events_with("violator: call into \"time\" denied")
+            .len(),
+        1
+    );
 
     // Spinner: started, then only ever preempted at its fuel slice.
-    assert_eq!(platform.lines("spinner"), ["spinner: start, spinning for ever"]);
+    assert_eq!(
+        platform.lines("spinner"),
+        ["spinner: start, spinning for ever"]
+    );
     drop(platform);
     let spinner = runtime.tasks().find(|t| t.component == "spinner").unwrap();
     assert_eq!(spinner.state, TaskState::Ready);
-    assert!(spinner.stats.preempted >= spinner.stats.slices - 1, "{:?}", spinner.stats);
+    assert!(
+        spinner.stats.preempted >= spinner.stats.slices - 1,
+        "{:?}",
+        spinner.stats
+    );
     let per_slice = spinner.stats.fuel / spinner.stats.slices;
-    assert!((9_900..=10_100).contains(&per_slice), "spinner fuel per slice {per_slice}");
+    assert!(
+        (9_900..=10_100).contains(&per_slice),
+        "spinner fuel per slice {per_slice}"
+    );
 
     // Crasher: 4 starts (3 restarts), at least min_run_ms = 100 ms apart, then stopped.
     let platform = runtime.platform();
-    let starts = platform.lines("crasher").iter().filter(|l| **l == "crasher: start").count();
+    let starts = platform
+        .lines("crasher")
+        .iter()
+        .filter(|l| **l == "crasher: start")
+        .count();
     assert_eq!(starts, 4);
     let restarts = platform.event_times("crasher: restarted");
     assert_eq!(restarts.len(), 3);
     let mut previous_start = 0;
     for at in restarts {
-        assert!(at - previous_start >= TICKS_PER_SECOND / 10, "restart after {} ticks", at - previous_start);
+        assert!(
+            at - previous_start >= TICKS_PER_SECOND / 10,
+            "restart after {} ticks",
+            at - previous_start
+        );
         previous_start = at;
     }
     assert_eq!(platform.events_with("crasher: stopped for good").len(), 1);
     // Crasher-never: one start, stopped by its policy.
-    assert_eq!(platform.lines("crasher-never").iter().filter(|l| **l == "crasher-never: start").count(), 1);
-    assert_eq!(platform.events_with("crasher-never: stopped for good: restart policy \"never\"").len(), 1);
-    assert_eq!(platform.events_with("faulted: trap: wasm `unreachable` instruction executed").len(), 5);
+    assert_eq!(
+        platform
+            .lines("crasher-never")
+            .iter()
+            .filter(|l| **l == "crasher-never: start")
+            .count(),
+        1
+    );
+    assert_eq!(
+        platform
+            .events_with("crasher-never: stopped for good: restart policy \"never\"")
+            .len(),
+        1
+    );
+    assert_eq!(
+        platform
+            .events_with("faulted: trap: wasm `unreachable` instruction executed")
+            .len(),
+        5
+    );
     drop(platform);
     let state = |name: &str| runtime.components().find(|c| c.name == name).unwrap().state;
-    assert_eq!(state("crasher"), ComponentState::Stopped(StopReason::RestartsExhausted { restarts: 3 }));
-    assert_eq!(state("crasher-never"), ComponentState::Stopped(StopReason::Never));
-    for name in ["sensor", "filter", "sink", "blinky", "violator", "spinner", "counter"] {
+    assert_eq!(
+        state("crasher"),
+        ComponentState::Stopped(StopReason::RestartsExhausted { restarts: 3 })
+    );
+    assert_eq!(
+        state("crasher-never"),
+        ComponentState::Stopped(StopReason::Never)
+    );
+    for name in [
+        "sensor", "filter", "sink", "blinky", "violator", "spinner", "counter",
+    ] {
         assert_eq!(state(name), ComponentState::Running, "{name}");
     }
 
     // Blinky and the counter went on.
     let platform = runtime.platform();
-    let levels: Vec<&str> = platform.lines("blinky").into_iter().filter(|l| l.contains("level")).collect();
+    let levels: Vec<&str> = platform
+        .lines("blinky")
+        .into_iter()
+        .filter(|l| l.contains("level"))
+        .collect();
     assert!(levels.len() >= 4);
     assert!(levels.iter().step_by(2).all(|l| l.ends_with("level 1")));
-    assert!(levels.iter().skip(1).step_by(2).all(|l| l.ends_with("level 0")));
-    let counter_rate = platform.lines("counter").into_iter().rfind(|l| l.ends_with("per second")).unwrap().to_owned();
+    assert!(
+        levels
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .all(|l| l.ends_with("level 0"))
+    );
+    let counter_rate = platform
+        .lines("counter")
+        .into_iter()
+        .rfind(|l| l.ends_with("per second"))
+        .unwrap()
+        .to_owned();
     drop(platform);
 
     // Throughput with the spinner, against the same system without it, per simulated time
@@ -208,11 +280,20 @@ fn misbehaving_components_are_contained_and_the_pipeline_goes_on() {
         without.rounds()
     );
     for task in runtime.tasks() {
-        println!("  {}.{}: {:?} {:?}", task.component, task.export, task.state, task.stats);
+        println!(
+            "  {}.{}: {:?} {:?}",
+            task.component, task.export, task.state, task.stats
+        );
     }
-    assert!(ratio >= 0.5, "pipeline throughput with the spinner is {ratio:.2} of without");
+    assert!(
+        ratio >= 0.5,
+        "pipeline throughput with the spinner is {ratio:.2} of without"
+    );
     // Per scheduler round the pipeline moves the same (a queue's depth per round).
     let per_round = received as f64 / rounds_at_milestone as f64;
     let per_round_without = received_without as f64 / without.rounds() as f64;
-    assert!(per_round >= 0.9 * per_round_without, "{per_round} vs {per_round_without} per round");
+    assert!(
+        per_round >= 0.9 * per_round_without,
+        "{per_round} vs {per_round_without} per round"
+    );
 }

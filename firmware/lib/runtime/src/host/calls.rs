@@ -29,14 +29,20 @@ use crate::policy::{WaitOn, us_to_ticks};
 /// boundary (a component cannot flood the console with one call).
 pub const MAX_LOG_LINE: usize = 512;
 
-/// Fuel `cabi_realloc` may use on top of what the task has left: the host must be able to hand
-/// over a list even at the end of a slice. What it uses is charged to the task.
-pub(crate) const REALLOC_FUEL: u64 = 1_000_000;
+/// Fuel `cabi_realloc` may use on top of what the task has left, plus one unit per 16 bytes
+/// asked for (growing memory costs one per 64 bytes): the host must be able to hand over a
+/// list even at the end of a slice, and a nested call cannot be suspended. What it uses is
+/// charged to the task (which is then preempted if it overdrew). An allocator needs a few
+/// hundred; so a slice overruns by at most this much, and only inside `cabi_realloc`.
+pub(crate) const REALLOC_FUEL: u64 = 100_000;
 
 type Result<T> = core::result::Result<T, HostTrap>;
 
 /// The guest exports, unless this is a host call from inside `cabi_realloc`.
-fn exports<P>(state: &HostState<P>, function: &'static str) -> core::result::Result<GuestExports, GuestFault> {
+fn exports<P>(
+    state: &HostState<P>,
+    function: &'static str,
+) -> core::result::Result<GuestExports, GuestFault> {
     if state.in_realloc {
         return Err(GuestFault::Reentrant { function });
     }
@@ -57,7 +63,11 @@ pub(crate) fn lookup<P: Platform>(
     abi::check_return_area(memory.len(), RESULT_U32, ret)?;
     let name = abi::load_str(memory, "capability name", name_ptr, name_len)?;
     // A name the manifest did not grant this component is `denied` (host.wit).
-    let result = state.caps.lookup(name).map(|h| h.0).ok_or(CallError::Denied);
+    let result = state
+        .caps
+        .lookup(name)
+        .map(|h| h.0)
+        .ok_or(CallError::Denied);
     abi::store_u32(memory, ret, result)?;
     Ok(())
 }
@@ -71,7 +81,11 @@ pub(crate) fn send<P: Platform>(
     ret: u32,
     blocking: bool,
 ) -> Result<()> {
-    let function = if blocking { "queues.send" } else { "queues.try-send" };
+    let function = if blocking {
+        "queues.send"
+    } else {
+        "queues.try-send"
+    };
     let exports = exports(ctx.as_context().data(), function)?;
     let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
     abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
@@ -103,12 +117,20 @@ pub(crate) fn receive<P: Platform>(
     ret: u32,
     blocking: bool,
 ) -> Result<()> {
-    let function = if blocking { "queues.receive" } else { "queues.try-receive" };
+    let function = if blocking {
+        "queues.receive"
+    } else {
+        "queues.try-receive"
+    };
     let exports = exports(ctx.as_context().data(), function)?;
     let queue = {
         let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
         abi::check_return_area(memory.len(), RESULT_LIST, ret)?;
-        match state.caps.table().check_queue(Handle(handle), Rights::RECEIVE) {
+        match state
+            .caps
+            .table()
+            .check_queue(Handle(handle), Rights::RECEIVE)
+        {
             Ok((_, queue)) => queue,
             Err(error) => {
                 abi::store_list(memory, ret, Err(error.into()))?;
@@ -175,7 +197,9 @@ fn realloc<P>(
         what: "fuel metering is off",
     };
     let before = store.get_fuel().map_err(fuel_error)?;
-    let allowance = before.saturating_add(REALLOC_FUEL);
+    let allowance = before
+        .saturating_add(REALLOC_FUEL)
+        .saturating_add(u64::from(size / 16));
     store.set_fuel(allowance).map_err(fuel_error)?;
     store.data_mut().in_realloc = true;
     let result = exports
@@ -183,9 +207,13 @@ fn realloc<P>(
         .call(&mut store, (0, 0, abi::to_i32(align), abi::to_i32(size)));
     store.data_mut().in_realloc = false;
     let used = allowance.saturating_sub(store.get_fuel().map_err(fuel_error)?);
-    store.set_fuel(before.saturating_sub(used)).map_err(fuel_error)?;
+    store
+        .set_fuel(before.saturating_sub(used))
+        .map_err(fuel_error)?;
     let state = store.data_mut();
-    state.fuel_overdraft = state.fuel_overdraft.saturating_add(used.saturating_sub(before));
+    state.fuel_overdraft = state
+        .fuel_overdraft
+        .saturating_add(used.saturating_sub(before));
     let ptr = abi::to_u32(result.map_err(|error| GuestFault::Realloc {
         reason: error.to_string(),
     })?);
@@ -220,7 +248,8 @@ pub(crate) fn read<P: Platform>(
     let (region, range) = {
         let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
         abi::check_return_area(memory.len(), RESULT_LIST, ret)?;
-        let checked = borrow(&state.shared)?.ram_range(&state.caps, handle, Rights::READ, offset, length);
+        let checked =
+            borrow(&state.shared)?.ram_range(&state.caps, handle, Rights::READ, offset, length);
         match checked {
             Ok(found) => found,
             Err(error) => {
@@ -238,7 +267,10 @@ pub(crate) fn read<P: Platform>(
     {
         let shared = borrow(&state.shared)?;
         let source = shared.ram_bytes(region, range).ok_or(missing.clone())?;
-        memory.get_mut(target).ok_or(missing)?.copy_from_slice(source);
+        memory
+            .get_mut(target)
+            .ok_or(missing)?
+            .copy_from_slice(source);
     }
     abi::store_list(memory, ret, Ok((ptr, length)))?;
     Ok(())
@@ -329,7 +361,10 @@ fn truncate(text: &str, max: usize) -> &str {
 }
 
 /// `time.now-us`: needs the `timer` grant (read).
-pub(crate) fn now_us<P: Platform>(ctx: &mut impl AsContextMut<Data = HostState<P>>, ret: u32) -> Result<()> {
+pub(crate) fn now_us<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    ret: u32,
+) -> Result<()> {
     let exports = exports(ctx.as_context().data(), "time.now-us")?;
     let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
     abi::check_return_area(memory.len(), RESULT_U64, ret)?;
@@ -366,7 +401,10 @@ pub(crate) fn sleep_us<P: Platform>(
 }
 
 /// The suspension of a `sleep-us` without the timer grant: a yield, then `denied`.
-fn denied_sleep<P: Platform>(state: &mut HostState<P>, ret: u32) -> core::result::Result<HostTrap, GuestFault> {
+fn denied_sleep<P: Platform>(
+    state: &mut HostState<P>,
+    ret: u32,
+) -> core::result::Result<HostTrap, GuestFault> {
     report_denied(state, Interface::Time)?;
     Ok(HostTrap::Suspend(Suspend::Sleep {
         until: 0,
@@ -398,7 +436,10 @@ pub(crate) fn deny<P: Platform>(
 }
 
 /// `time.sleep-us` without the timer grant: yields, then returns `denied`.
-pub(crate) fn deny_sleep<P: Platform>(ctx: &mut impl AsContextMut<Data = HostState<P>>, ret: u32) -> Result<()> {
+pub(crate) fn deny_sleep<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    ret: u32,
+) -> Result<()> {
     let exports = exports(ctx.as_context().data(), "time.sleep-us")?;
     let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
     abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
@@ -406,7 +447,10 @@ pub(crate) fn deny_sleep<P: Platform>(ctx: &mut impl AsContextMut<Data = HostSta
 }
 
 /// Reports the first denied call into `interface` of this instance.
-fn report_denied<P: Platform>(state: &mut HostState<P>, interface: Interface) -> core::result::Result<(), GuestFault> {
+fn report_denied<P: Platform>(
+    state: &mut HostState<P>,
+    interface: Interface,
+) -> core::result::Result<(), GuestFault> {
     if state.denied_reported.contains(interface) {
         return Ok(());
     }

@@ -59,49 +59,93 @@ pub(crate) fn linker<P: Platform + 'static>(
     let mut linker = Linker::<HostState<P>>::new(engine);
 
     let module = Interface::Capabilities.module();
-    linker.func_wrap(module, "lookup", |mut c: Caller<'_, HostState<P>>, ptr: u32, len: u32, ret: u32| {
-        trap(calls::lookup(&mut c, ptr, len, ret))
-    })?;
+    linker.func_wrap(
+        module,
+        "lookup",
+        |mut c: Caller<'_, HostState<P>>, ptr: u32, len: u32, ret: u32| {
+            trap(calls::lookup(&mut c, ptr, len, ret))
+        },
+    )?;
 
     let module = Interface::Queues.module();
     if denied.contains(Interface::Queues) {
         let queues = Interface::Queues;
-        linker.func_wrap(module, "send", move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, queues, RESULT_UNIT, ret))
-        })?;
-        linker.func_wrap(module, "try-send", move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, queues, RESULT_UNIT, ret))
-        })?;
-        linker.func_wrap(module, "receive", move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, queues, RESULT_LIST, ret))
-        })?;
-        linker.func_wrap(module, "try-receive", move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, queues, RESULT_LIST, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "send",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, queues, RESULT_UNIT, ret))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "try-send",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, queues, RESULT_UNIT, ret))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "receive",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, queues, RESULT_LIST, ret))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "try-receive",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, queues, RESULT_LIST, ret))
+            },
+        )?;
     } else {
-        linker.func_wrap(module, "send", |mut c: Caller<'_, HostState<P>>, h: u32, ptr: u32, len: u32, ret: u32| {
-            trap(calls::send(&mut c, h, ptr, len, ret, true))
-        })?;
-        linker.func_wrap(module, "try-send", |mut c: Caller<'_, HostState<P>>, h: u32, ptr: u32, len: u32, ret: u32| {
-            trap(calls::send(&mut c, h, ptr, len, ret, false))
-        })?;
-        linker.func_wrap(module, "receive", |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
-            trap(calls::receive(&mut c, h, ret, true))
-        })?;
-        linker.func_wrap(module, "try-receive", |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
-            trap(calls::receive(&mut c, h, ret, false))
-        })?;
+        linker.func_wrap(
+            module,
+            "send",
+            |mut c: Caller<'_, HostState<P>>, h: u32, ptr: u32, len: u32, ret: u32| {
+                trap(calls::send(&mut c, h, ptr, len, ret, true))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "try-send",
+            |mut c: Caller<'_, HostState<P>>, h: u32, ptr: u32, len: u32, ret: u32| {
+                trap(calls::send(&mut c, h, ptr, len, ret, false))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "receive",
+            |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
+                trap(calls::receive(&mut c, h, ret, true))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "try-receive",
+            |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
+                trap(calls::receive(&mut c, h, ret, false))
+            },
+        )?;
     }
 
     let module = Interface::Regions.module();
     if denied.contains(Interface::Regions) {
         let regions = Interface::Regions;
-        linker.func_wrap(module, "size", move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, regions, RESULT_U32, ret))
-        })?;
-        linker.func_wrap(module, "read", move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, regions, RESULT_LIST, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "size",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, regions, RESULT_U32, ret))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "read",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, regions, RESULT_LIST, ret))
+            },
+        )?;
         linker.func_wrap(
             module,
             "write",
@@ -109,19 +153,33 @@ pub(crate) fn linker<P: Platform + 'static>(
                 trap(calls::deny(&mut c, regions, RESULT_UNIT, ret))
             },
         )?;
-        linker.func_wrap(module, "read32", move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, regions, RESULT_U32, ret))
-        })?;
-        linker.func_wrap(module, "write32", move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, regions, RESULT_UNIT, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "read32",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, regions, RESULT_U32, ret))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "write32",
+            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, regions, RESULT_UNIT, ret))
+            },
+        )?;
     } else {
-        linker.func_wrap(module, "size", |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
-            trap(calls::size(&mut c, h, ret))
-        })?;
-        linker.func_wrap(module, "read", |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, len: u32, ret: u32| {
-            trap(calls::read(&mut c, h, offset, len, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "size",
+            |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| trap(calls::size(&mut c, h, ret)),
+        )?;
+        linker.func_wrap(
+            module,
+            "read",
+            |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, len: u32, ret: u32| {
+                trap(calls::read(&mut c, h, offset, len, ret))
+            },
+        )?;
         linker.func_wrap(
             module,
             "write",
@@ -129,9 +187,13 @@ pub(crate) fn linker<P: Platform + 'static>(
                 trap(calls::write(&mut c, h, offset, ptr, len, ret))
             },
         )?;
-        linker.func_wrap(module, "read32", |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, ret: u32| {
-            trap(calls::read32(&mut c, h, offset, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "read32",
+            |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, ret: u32| {
+                trap(calls::read32(&mut c, h, offset, ret))
+            },
+        )?;
         linker.func_wrap(
             module,
             "write32",
@@ -143,9 +205,13 @@ pub(crate) fn linker<P: Platform + 'static>(
 
     let module = Interface::Log.module();
     if denied.contains(Interface::Log) {
-        linker.func_wrap(module, "write", |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-            trap(calls::deny(&mut c, Interface::Log, RESULT_UNIT, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "write",
+            |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
+                trap(calls::deny(&mut c, Interface::Log, RESULT_UNIT, ret))
+            },
+        )?;
     } else {
         linker.func_wrap(
             module,
@@ -158,23 +224,39 @@ pub(crate) fn linker<P: Platform + 'static>(
 
     let module = Interface::Time.module();
     if denied.contains(Interface::Time) {
-        linker.func_wrap(module, "now-us", |mut c: Caller<'_, HostState<P>>, ret: u32| {
-            trap(calls::deny(&mut c, Interface::Time, RESULT_U64, ret))
-        })?;
-        linker.func_wrap(module, "sleep-us", |mut c: Caller<'_, HostState<P>>, _: u64, ret: u32| {
-            trap(calls::deny_sleep(&mut c, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "now-us",
+            |mut c: Caller<'_, HostState<P>>, ret: u32| {
+                trap(calls::deny(&mut c, Interface::Time, RESULT_U64, ret))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "sleep-us",
+            |mut c: Caller<'_, HostState<P>>, _: u64, ret: u32| {
+                trap(calls::deny_sleep(&mut c, ret))
+            },
+        )?;
     } else {
-        linker.func_wrap(module, "now-us", |mut c: Caller<'_, HostState<P>>, ret: u32| {
-            trap(calls::now_us(&mut c, ret))
-        })?;
-        linker.func_wrap(module, "sleep-us", |mut c: Caller<'_, HostState<P>>, duration: u64, ret: u32| {
-            trap(calls::sleep_us(&mut c, duration, ret))
-        })?;
+        linker.func_wrap(
+            module,
+            "now-us",
+            |mut c: Caller<'_, HostState<P>>, ret: u32| trap(calls::now_us(&mut c, ret)),
+        )?;
+        linker.func_wrap(
+            module,
+            "sleep-us",
+            |mut c: Caller<'_, HostState<P>>, duration: u64, ret: u32| {
+                trap(calls::sleep_us(&mut c, duration, ret))
+            },
+        )?;
     }
 
     let module = Interface::Task.module();
-    linker.func_wrap(module, "yield-now", |_: Caller<'_, HostState<P>>| trap(calls::yield_now()))?;
+    linker.func_wrap(module, "yield-now", |_: Caller<'_, HostState<P>>| {
+        trap(calls::yield_now())
+    })?;
 
     Ok(linker)
 }

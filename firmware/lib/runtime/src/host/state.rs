@@ -116,7 +116,11 @@ impl<P: Platform> Shared<P> {
 
     /// Copies the front message of `queue` into `target` (exactly its length) and only then
     /// removes it from the queue.
-    pub(crate) fn receive_into(&mut self, queue: QueueId, target: &mut [u8]) -> Result<(), GuestFault> {
+    pub(crate) fn receive_into(
+        &mut self,
+        queue: QueueId,
+        target: &mut [u8],
+    ) -> Result<(), GuestFault> {
         let changed = GuestFault::Internal {
             what: "queue changed while a message was being delivered",
         };
@@ -183,7 +187,12 @@ impl<P: Platform> Shared<P> {
     }
 
     /// `regions.read32`: one aligned 32-bit little-endian read (a volatile device read on MMIO).
-    pub(crate) fn read32(&mut self, caps: &ComponentCaps, handle: u32, offset: u32) -> Result<u32, CallError> {
+    pub(crate) fn read32(
+        &mut self,
+        caps: &ComponentCaps,
+        handle: u32,
+        offset: u32,
+    ) -> Result<u32, CallError> {
         match self.word(caps, handle, Rights::READ, offset)? {
             Word::Ram(id, range) => {
                 let bytes = self.ram_bytes(id, range).ok_or(CallError::OutOfBounds)?;
@@ -218,7 +227,13 @@ impl<P: Platform> Shared<P> {
 
     /// Where the word at `offset` of the region `handle` names is: checks kind, `needed`
     /// rights, alignment (`unaligned`), then bounds (`out-of-bounds`).
-    fn word(&self, caps: &ComponentCaps, handle: u32, needed: Rights, offset: u32) -> Result<Word, CallError> {
+    fn word(
+        &self,
+        caps: &ComponentCaps,
+        handle: u32,
+        needed: Rights,
+        offset: u32,
+    ) -> Result<Word, CallError> {
         let (id, region) = self.region_with_id(caps, handle, needed)?;
         if !offset.is_multiple_of(4) {
             return Err(CallError::Unaligned);
@@ -235,8 +250,14 @@ impl<P: Platform> Shared<P> {
         }
     }
 
-    fn region(&self, caps: &ComponentCaps, handle: u32, needed: Rights) -> Result<&RegionBacking, CallError> {
-        self.region_with_id(caps, handle, needed).map(|(_, region)| region)
+    fn region(
+        &self,
+        caps: &ComponentCaps,
+        handle: u32,
+        needed: Rights,
+    ) -> Result<&RegionBacking, CallError> {
+        self.region_with_id(caps, handle, needed)
+            .map(|(_, region)| region)
     }
 
     fn region_with_id(
@@ -245,7 +266,9 @@ impl<P: Platform> Shared<P> {
         handle: u32,
         needed: Rights,
     ) -> Result<(usize, &RegionBacking), CallError> {
-        let capability = caps.table().check(Handle(handle), ObjectKind::Region, needed)?;
+        let capability = caps
+            .table()
+            .check(Handle(handle), ObjectKind::Region, needed)?;
         let ObjectRef::Region(id) = capability.object() else {
             return Err(CallError::WrongKind);
         };
@@ -320,7 +343,11 @@ pub(crate) struct HostState<P> {
 }
 
 impl<P> HostState<P> {
-    pub(crate) fn new(caps: Rc<ComponentCaps>, shared: Rc<RefCell<Shared<P>>>, limits: StoreLimits) -> Self {
+    pub(crate) fn new(
+        caps: Rc<ComponentCaps>,
+        shared: Rc<RefCell<Shared<P>>>,
+        limits: StoreLimits,
+    ) -> Self {
         HostState {
             caps,
             shared,

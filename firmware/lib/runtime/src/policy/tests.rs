@@ -123,8 +123,14 @@ fn notify_wakes_only_the_matching_waiters() {
     assert_eq!(scheduler.next_wakeup(), None);
     assert_eq!(scheduler.notify(WaitOn::Receive(QueueId(0))), 1);
     assert_eq!(scheduler.state(TaskId(0)), Some(TaskState::Ready));
-    assert_eq!(scheduler.state(TaskId(1)), Some(TaskState::Blocked(waits[1])));
-    assert_eq!(scheduler.state(TaskId(2)), Some(TaskState::Blocked(waits[2])));
+    assert_eq!(
+        scheduler.state(TaskId(1)),
+        Some(TaskState::Blocked(waits[1]))
+    );
+    assert_eq!(
+        scheduler.state(TaskId(2)),
+        Some(TaskState::Blocked(waits[2]))
+    );
     assert_eq!(scheduler.pick(0), Some(TaskId(0)));
 }
 
@@ -214,7 +220,10 @@ fn restarts_are_rate_limited_by_min_run_time() {
     assert_eq!(scheduler.due_restart(100), Some(component));
     scheduler.restarted(component, 130);
     assert_eq!(scheduler.restarts(component), 1);
-    assert_eq!(scheduler.component_state(component), Some(ComponentState::Running));
+    assert_eq!(
+        scheduler.component_state(component),
+        Some(ComponentState::Running)
+    );
     assert_eq!(scheduler.pick(130), Some(task));
     // Faults long after its start: restarted at once.
     assert_eq!(
@@ -244,7 +253,10 @@ fn gives_up_after_max_restarts() {
     }
     assert_eq!(scheduler.pick(now), Some(task));
     let stop = StopReason::RestartsExhausted { restarts: 3 };
-    assert_eq!(scheduler.fault(task, now + 10), Some(FaultDecision::Stop(stop)));
+    assert_eq!(
+        scheduler.fault(task, now + 10),
+        Some(FaultDecision::Stop(stop))
+    );
     assert_eq!(
         scheduler.component_state(component),
         Some(ComponentState::Stopped(stop))

@@ -4,10 +4,14 @@
 
 #![allow(dead_code)]
 
+pub mod wat;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use ruvix_caps::{BootCapabilitySet, BootMinter, MemoryRange, MintToken, ObjectIds, distribute};
+use ruvix_caps::{
+    BootCapabilitySet, BootMinter, ComponentCaps, MemoryRange, MintToken, ObjectIds, distribute,
+};
 use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
 use ruvix_queue::Queue;
 use ruvix_runtime::{
@@ -46,7 +50,7 @@ impl Gpio {
 
     fn offset(&self, address: u64) -> u64 {
         assert!(
-            (self.base..self.base + 4096).contains(&address) && address % 4 == 0,
+            (self.base..self.base + 4096).contains(&address) && address.is_multiple_of(4),
             "MMIO access at {address:#x} outside the GPIO page or unaligned"
         );
         address - self.base
@@ -78,6 +82,10 @@ pub struct FakePlatform {
     /// Every event, as displayed, with the clock when it happened.
     pub events: Vec<(u64, String)>,
     pub gpio: Gpio,
+    /// What `ticks_per_second` reports.
+    pub ticks_per_second: u64,
+    /// The lowest native stack address seen in a `log` call (the stack grows down).
+    pub stack_low: usize,
 }
 
 impl FakePlatform {
@@ -87,6 +95,8 @@ impl FakePlatform {
             logs: Vec::new(),
             events: Vec::new(),
             gpio: Gpio::new(rpi3_mmio(0x20_0000)),
+            ticks_per_second: TICKS_PER_SECOND,
+            stack_low: usize::MAX,
         }
     }
 
@@ -129,10 +139,12 @@ impl Platform for FakePlatform {
     }
 
     fn ticks_per_second(&self) -> u64 {
-        TICKS_PER_SECOND
+        self.ticks_per_second
     }
 
     fn log(&mut self, component: &str, level: LogLevel, message: &str) {
+        let marker = 0u8;
+        self.stack_low = self.stack_low.min(std::ptr::addr_of!(marker) as usize);
         if std::env::var_os("RUVIX_TEST_ECHO").is_some() {
             println!("[{:>10}] {component}: {level}: {message}", self.clock);
         }
@@ -217,6 +229,23 @@ pub fn mount(
     manifest: &RvfManifest,
     wasm: &[Vec<u8>],
 ) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+    mount_with(manifest, wasm, |_| {})
+}
+
+/// What [`mount_with`] hands to mount, to tamper with.
+pub struct Parts {
+    pub caps: Vec<ComponentCaps>,
+    pub queues: Vec<Queue>,
+    pub regions: Vec<RegionBacking>,
+    pub platform: FakePlatform,
+}
+
+/// [`mount`], after `tweak` has changed what is passed.
+pub fn mount_with(
+    manifest: &RvfManifest,
+    wasm: &[Vec<u8>],
+    tweak: impl FnOnce(&mut Parts),
+) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
     let objects = ObjectIds::in_manifest_order(manifest);
     let ram = [MemoryRange::new(0, 0x4000_0000).unwrap()];
     let root = BootCapabilitySet::new(token(), &ram, &objects).unwrap();
@@ -230,9 +259,7 @@ pub fn mount(
         .regions
         .iter()
         .map(|r| match r.kind {
-            RegionKind::Ram => {
-                RegionBacking::Ram(Vec::leak(vec![0u8; r.size as usize]))
-            }
+            RegionKind::Ram => RegionBacking::Ram(Vec::leak(vec![0u8; r.size as usize])),
             RegionKind::Mmio { peripheral_offset } => RegionBacking::Mmio {
                 base: rpi3_mmio(peripheral_offset),
                 size: r.size,
@@ -240,13 +267,20 @@ pub fn mount(
         })
         .collect();
     let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    let mut parts = Parts {
+        caps: distribution.into_components(),
+        queues,
+        regions,
+        platform: FakePlatform::new(),
+    };
+    tweak(&mut parts);
     Runtime::mount(
         manifest,
         &wasm,
-        distribution.into_components(),
-        queues,
-        regions,
-        FakePlatform::new(),
+        parts.caps,
+        parts.queues,
+        parts.regions,
+        parts.platform,
     )
 }
 
@@ -262,6 +296,18 @@ pub fn mount_components(file: &str) -> (Runtime<FakePlatform>, MountReport, RvfM
     (runtime, report, manifest)
 }
 
+/// Runs `f` on a thread with a 256 MiB stack (reserved, not committed): for tests that run long
+/// slices while wasmi is built with debug assertions, whose dispatch then grows the native
+/// stack with every instruction (see `tests/native_stack.rs`).
+pub fn with_big_stack(f: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
 /// Runs one slice and moves the fake clock: by the fuel the slice spent
 /// ([`FUEL_PER_TICK`]), or, when idle, to the next wake-up.
 pub fn step(runtime: &mut Runtime<FakePlatform>) -> Step {
@@ -270,7 +316,9 @@ pub fn step(runtime: &mut Runtime<FakePlatform>) -> Step {
     let fuel_after: u64 = runtime.tasks().map(|t| t.stats.fuel).sum();
     let mut platform = runtime.platform_mut();
     match step {
-        Step::Ran { .. } => platform.clock += (fuel_after - fuel_before).div_ceil(FUEL_PER_TICK).max(1),
+        Step::Ran { .. } => {
+            platform.clock += (fuel_after - fuel_before).div_ceil(FUEL_PER_TICK).max(1)
+        }
         Step::Idle {
             next_wakeup_ticks: Some(at),
         } => platform.clock = platform.clock.max(at),
