@@ -51,6 +51,16 @@ pub fn entry_point_problems(component: &ComponentDecl, wasm: &[u8]) -> Vec<Entry
             message,
         });
     }
+    // Then everything else stage 3 checks: imports against the WIT world (module, name,
+    // exact core signature), `memory` and `cabi_realloc` exported.
+    if problems.is_empty()
+        && let Err(error) = ruvix_runtime::check_component(component, wasm)
+    {
+        problems.push(EntryProblem {
+            entry: None,
+            message: format!("{error} ({})", component.wasm),
+        });
+    }
     problems
 }
 

@@ -76,13 +76,17 @@ fn fails(output: Output) -> String {
     stderr(&output)
 }
 
+/// The exports every component needs besides its entry points (stage 3 checks them).
+const COMPONENT_ABI: &str = "(memory (export \"memory\") 1) \
+    (func (export \"cabi_realloc\") (param i32 i32 i32 i32) (result i32) i32.const 8)";
+
 /// A core module exporting `exports` (functions taking and returning nothing).
 fn module(exports: &[&str]) -> Vec<u8> {
     let funcs: String = exports
         .iter()
         .map(|name| format!("(func (export \"{name}\") nop)"))
         .collect();
-    wat::parse_str(format!("(module (memory (export \"memory\") 1) {funcs})")).unwrap()
+    wat::parse_str(format!("(module {COMPONENT_ABI} {funcs})")).unwrap()
 }
 
 /// The demo's four components, each exporting `run`, in `dir`.
@@ -435,10 +439,39 @@ fn missing_entry_point_export_is_reported_at_its_line() {
     assert!(
         message.ends_with(
             "component \"blinky\": entry point \"run\" is not exported by blinky.wasm (exports: \
-             start, stop)"
+             cabi_realloc, start, stop)"
         ),
         "{message}"
     );
+}
+
+#[test]
+fn imports_outside_the_wit_world_are_refused() {
+    // A function the host does not have.
+    let unknown = wat::parse_str(format!(
+        "(module (import \"ruvix:host/queues@0.1.0\" \"steal\" (func)) {COMPONENT_ABI} \
+         (func (export \"run\") nop))"
+    ))
+    .unwrap();
+    let err = pack_demo_with_blinky(Some(unknown));
+    assert!(
+        err.contains("component \"blinky\"") && err.contains("steal"),
+        "{err}"
+    );
+    // A host function with the wrong core signature.
+    let wrong = wat::parse_str(format!(
+        "(module (import \"ruvix:host/task@0.1.0\" \"yield-now\" (func (param i32))) \
+         {COMPONENT_ABI} (func (export \"run\") nop))"
+    ))
+    .unwrap();
+    let err = pack_demo_with_blinky(Some(wrong));
+    assert!(err.contains("yield-now"), "{err}");
+    // No `cabi_realloc`: the host could not hand the component a list.
+    let bare =
+        wat::parse_str("(module (memory (export \"memory\") 1) (func (export \"run\") nop))")
+            .unwrap();
+    let err = pack_demo_with_blinky(Some(bare));
+    assert!(err.contains("cabi_realloc"), "{err}");
 }
 
 #[test]
@@ -566,7 +599,7 @@ fn verify_checks_the_contents_like_stage_one() {
     assert!(
         err.contains(
             "component \"blinky\": entry point \"run\" is not exported by blinky.wasm (exports: \
-             start)"
+             cabi_realloc, start)"
         ),
         "{err}"
     );

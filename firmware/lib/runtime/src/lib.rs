@@ -108,6 +108,7 @@ pub use error::MountError;
 pub use event::{FaultReason, RuntimeEvent};
 pub use host::calls::MAX_LOG_LINE;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
+pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};
 pub use policy::{ComponentState, FaultDecision, StopReason, TaskId, TaskState, WaitOn};
 pub use runtime::Runtime;

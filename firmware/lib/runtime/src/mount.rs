@@ -267,3 +267,12 @@ pub(crate) fn queues_connected(caps: &[ComponentCaps], queues: usize) -> usize {
         .filter(|(send, receive)| *send && *receive)
         .count()
 }
+
+/// The checks stage 3 makes of a component's module before instantiating it — valid, every
+/// import a host function of the WIT world with its exact core signature, every entry point
+/// exported as `() -> ()`, `memory` and `cabi_realloc` exported — for tools (`rvf pack`) that
+/// want to refuse at build time what the firmware would refuse at boot.
+pub fn check_component(decl: &ComponentDecl, wasm: &[u8]) -> Result<(), MountError> {
+    let engine = Engine::new(&engine_config());
+    check_module(&engine, decl, wasm).map(|_| ())
+}
