@@ -29,6 +29,27 @@ pub fn boot_scenario(board: Board, scenario: &str) -> Outcome {
     outcome
 }
 
+/// The minimal device tree `ruvix-runner build` makes for `-initrd` runs on `board`.
+pub fn dtb(board: Board) -> std::path::PathBuf {
+    ruvix_runner::images_dir().join(format!("qemu-{}.dtb", board.name()))
+}
+
+/// Boot the test image of `board` with the semihosting `args` and `initrd` loaded as a
+/// separate package (announced through the minimal device tree), to the end.
+pub fn boot_with_initrd(board: Board, args: &[&str], initrd: &std::path::Path) -> Outcome {
+    let qemu = Qemu::for_test(board)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .semihosting_args(args.iter().copied())
+        .dtb(dtb(board))
+        .initrd(initrd)
+        .timeout(TIMEOUT);
+    let outcome = qemu
+        .run()
+        .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
+    assert!(!outcome.timed_out, "QEMU timed out\n{}", outcome.log());
+    outcome
+}
+
 /// The hexadecimal number that follows `marker` in `line` (`"at 0x8c348"` → 0x8c348).
 pub fn hex_after(line: &str, marker: &str) -> u64 {
     let rest = line

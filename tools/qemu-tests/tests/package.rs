@@ -2,7 +2,7 @@
 //! and as an initrd), the witness log the kernel dumps verifies on the host, and every kind of
 //! damaged package stops the boot at stage 1 with its own reason, before anything is created.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ruvix_qemu_tests::*;
 use ruvix_rvf::{Package, PackageBuilder, SigningKey};
@@ -19,10 +19,6 @@ fn good_package() -> Vec<u8> {
     })
 }
 
-fn dtb(board: Board) -> PathBuf {
-    ruvix_runner::images_dir().join(format!("qemu-{}.dtb", board.name()))
-}
-
 /// Write `bytes` to a file of its own for this test and board.
 fn write_temp(board: Board, name: &str, bytes: &[u8]) -> PathBuf {
     let path = std::env::temp_dir().join(format!(
@@ -32,20 +28,6 @@ fn write_temp(board: Board, name: &str, bytes: &[u8]) -> PathBuf {
     ));
     std::fs::write(&path, bytes).expect("write the test package");
     path
-}
-
-fn boot_with_initrd(board: Board, initrd: &Path) -> Outcome {
-    let qemu = Qemu::for_test(board)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .semihosting_args(["boot"])
-        .dtb(dtb(board))
-        .initrd(initrd)
-        .timeout(TIMEOUT);
-    let outcome = qemu
-        .run()
-        .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
-    assert!(!outcome.timed_out, "QEMU timed out\n{}", outcome.log());
-    outcome
 }
 
 fn expect_stages_1_2_4(run: &Outcome) {
@@ -85,7 +67,7 @@ fn embedded_package_passes_stages_and_witness_verifies(board: Board) {
 
 fn package_loaded_as_initrd_boots(board: Board) {
     let path = write_temp(board, "initrd-good", &good_package());
-    let run = boot_with_initrd(board, &path);
+    let run = boot_with_initrd(board, &["boot"], &path);
     run.assert_line("device tree: initrd 0x");
     run.assert_line(", initrd at 0x");
     expect_stages_1_2_4(&run);
@@ -96,7 +78,7 @@ fn package_loaded_as_initrd_boots(board: Board) {
 /// Boot a damaged package and check stage 1 refuses it with `reason` and nothing after runs.
 fn refused(board: Board, name: &str, bytes: &[u8], reason: &str) {
     let path = write_temp(board, name, bytes);
-    let run = boot_with_initrd(board, &path);
+    let run = boot_with_initrd(board, &["boot"], &path);
     let line = run.assert_line("stage 1 verify: failed: ");
     assert!(
         line.contains(reason),

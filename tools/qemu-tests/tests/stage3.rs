@@ -19,10 +19,6 @@ fn test_package() -> PathBuf {
     path
 }
 
-fn dtb(board: Board) -> PathBuf {
-    ruvix_runner::images_dir().join(format!("qemu-{}.dtb", board.name()))
-}
-
 /// Boot the demo and stop once `done` has seen what it waits for.
 fn run_demo_until(board: Board, done: impl Fn(&str) -> bool) -> Outcome {
     let run = Qemu::for_test(board)
@@ -117,15 +113,7 @@ fn sec001_ram_outside_the_minimal_map_faults(board: Board) {
 /// The test system (`components/test.toml`) as an initrd, for `seconds`.
 fn run_test_system(board: Board, seconds: u32) -> Outcome {
     let arg = format!("seconds={seconds}");
-    let run = Qemu::for_test(board)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .semihosting_args(["run", arg.as_str()])
-        .dtb(dtb(board))
-        .initrd(test_package())
-        .timeout(TIMEOUT)
-        .run()
-        .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
-    assert!(!run.timed_out, "QEMU timed out\n{}", run.log());
+    let run = boot_with_initrd(board, &["run", arg.as_str()], &test_package());
     run.assert_exit(EXIT_OK);
     run
 }

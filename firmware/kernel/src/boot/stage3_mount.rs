@@ -22,7 +22,7 @@ use core::fmt;
 use core::ops::Range;
 
 use ruvix_caps::{BootCapabilitySet, CapError, DistributionError, distribute};
-use ruvix_manifest::{Access, KernelCap, RvfManifest};
+use ruvix_manifest::{Access, RvfManifest};
 use ruvix_runtime::{MountError, MountReport, RegionBacking, Runtime};
 use ruvix_translation_table::{Access as MapAccess, Attributes, MemoryKind};
 use ruvix_witness::WitnessKind;
@@ -235,17 +235,6 @@ fn region_layout_hash(manifest: &RvfManifest, regions: &[RegionMemory]) -> [u8; 
     hasher.finalize().into()
 }
 
-fn kernel_cap_name(cap: KernelCap) -> &'static str {
-    match cap {
-        KernelCap::PhysicalMemory => "physical-memory",
-        KernelCap::Timer => "timer",
-        KernelCap::InterruptQueue => "interrupt-queue",
-        KernelCap::WitnessLog => "witness-log",
-        KernelCap::Log => "log",
-        KernelCap::Package => "package",
-    }
-}
-
 fn report_drop(manifest: &RvfManifest, root: &BootCapabilitySet) {
     let mut held = String::new();
     for (handle, capability) in root.table().iter() {
@@ -259,7 +248,7 @@ fn report_drop(manifest: &RvfManifest, root: &BootCapabilitySet) {
         if !minimum.is_empty() {
             minimum.push_str(", ");
         }
-        minimum.push_str(kernel_cap_name(*cap));
+        minimum.push_str(cap.as_str());
     }
     defmt::info!(
         "SEC-001: root holds {=usize} capabilities: {=str} (manifest minimum: {=str}); table sealed, mint token consumed",

@@ -16,23 +16,7 @@ use ruvix_rvf::{HEADER_LEN, Package, SECTION_ENTRY_LEN};
 /// How many mutations; each reuses one buffer, so the cost is the decoder's.
 const MUTATIONS: u64 = 300_000;
 
-/// SplitMix64: tiny, seedable, and good enough to spread mutations.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform-ish in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use ruvix_test_rng::SplitMix64 as Rng;
 
 /// Offsets of every length, offset and count field: where a decoder is most easily fooled.
 fn length_fields(section_count: usize) -> Vec<(usize, usize)> {
@@ -60,33 +44,33 @@ fn mutate(
     // is; one in sixteen anywhere, including the 3309-byte signature, whose check is slow.
     let len = bytes.len();
     let position = |rng: &mut Rng| {
-        if rng.below(16) == 0 {
-            rng.below(len)
+        if rng.index(16) == 0 {
+            rng.index(len)
         } else {
-            rng.below(signed_len)
+            rng.index(signed_len)
         }
     };
-    match rng.below(10) {
+    match rng.index(10) {
         0 | 1 => {
-            for _ in 0..1 + rng.below(4) {
+            for _ in 0..1 + rng.index(4) {
                 let at = position(rng);
-                bytes[at] ^= 1 << rng.below(8);
+                bytes[at] ^= 1 << rng.index(8);
             }
             "bit flips"
         }
         2 => {
             let at = position(rng);
-            bytes[at] = rng.next() as u8;
+            bytes[at] = rng.next_u64() as u8;
             "byte set"
         }
         3 => {
-            bytes.truncate(rng.below(len));
+            bytes.truncate(rng.index(len));
             "truncation"
         }
         4 | 5 => {
-            let (at, width) = fields[rng.below(fields.len())];
+            let (at, width) = fields[rng.index(fields.len())];
             let old = get_u32(bytes, at) as u64;
-            let value = match rng.below(8) {
+            let value = match rng.index(8) {
                 0 => 0,
                 1 => 1,
                 2 => u64::MAX,
@@ -94,39 +78,39 @@ fn mutate(
                 4 => old.wrapping_sub(1),
                 5 => old.wrapping_add(16),
                 6 => old.wrapping_sub(16),
-                _ => rng.next() % 0x1_0000,
+                _ => rng.next_u64() % 0x1_0000,
             };
             bytes[at..at + width].copy_from_slice(&value.to_le_bytes()[..width]);
             "length field"
         }
         6 => {
             let at = position(rng);
-            let n = 1 + rng.below(64).min(len - at - 1);
+            let n = 1 + rng.index(64).min(len - at - 1);
             for b in &mut bytes[at..at + n] {
-                *b = rng.next() as u8;
+                *b = rng.next_u64() as u8;
             }
             "random run"
         }
         7 => {
             let at = position(rng);
-            if rng.below(2) == 0 {
-                bytes.insert(at, rng.next() as u8);
+            if rng.index(2) == 0 {
+                bytes.insert(at, rng.next_u64() as u8);
             } else {
                 bytes.remove(at);
             }
             "shift"
         }
         8 => {
-            for _ in 0..1 + rng.below(16) {
-                bytes.push(rng.next() as u8);
+            for _ in 0..1 + rng.index(16) {
+                bytes.push(rng.next_u64() as u8);
             }
             "append"
         }
         _ => {
             // Keep a valid header prefix, randomise the rest: deep paths with garbage tables.
-            let keep = HEADER_LEN + rng.below(SECTION_ENTRY_LEN * 3);
+            let keep = HEADER_LEN + rng.index(SECTION_ENTRY_LEN * 3);
             for b in &mut bytes[keep..] {
-                *b = rng.next() as u8;
+                *b = rng.next_u64() as u8;
             }
             "random tail"
         }
@@ -176,9 +160,9 @@ fn deterministic_mutations_never_panic_and_are_all_rejected() {
 
     // Pure noise, and noise behind a valid magic and version.
     for i in 0..20_000 {
-        let len = rng.below(600);
+        let len = rng.index(600);
         bytes.clear();
-        bytes.extend((0..len).map(|_| rng.next() as u8));
+        bytes.extend((0..len).map(|_| rng.next_u64() as u8));
         if i % 2 == 0 && len >= 10 {
             bytes[..10].copy_from_slice(&original[..10]);
         }

@@ -339,7 +339,7 @@ fn random_mutations_never_panic_and_never_change_what_verifies() {
     let mut accepted = 0;
     for round in 0..6_000 {
         let mut text = original.clone();
-        for _ in 0..1 + rng.below(3) {
+        for _ in 0..1 + rng.index(3) {
             mutate(&mut rng, &mut text);
         }
         match verify_dump_bytes(&text) {
@@ -381,24 +381,24 @@ fn mutate(rng: &mut Rng, text: &mut Vec<u8>) {
         text.push(b'w');
         return;
     }
-    let at = rng.below(text.len());
-    match rng.below(7) {
-        0 => text[at] ^= 1 << rng.below(8),
-        1 => text[at] = rng.next() as u8,
+    let at = rng.index(text.len());
+    match rng.index(7) {
+        0 => text[at] ^= 1 << rng.index(8),
+        1 => text[at] = rng.next_u64() as u8,
         2 => {
             text.remove(at);
         }
-        3 => text.insert(at, b" 0a-\nwitness entry "[rng.below(19)]),
+        3 => text.insert(at, b" 0a-\nwitness entry "[rng.index(19)]),
         4 => text.truncate(at),
         5 => {
             // Swap two lines.
             let mut lines: Vec<Vec<u8>> = text.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
-            let (a, b) = (rng.below(lines.len()), rng.below(lines.len()));
+            let (a, b) = (rng.index(lines.len()), rng.index(lines.len()));
             lines.swap(a, b);
             *text = lines.join(&b'\n');
         }
         _ => {
-            let junk: Vec<u8> = (0..rng.below(40)).map(|_| rng.next() as u8).collect();
+            let junk: Vec<u8> = (0..rng.index(40)).map(|_| rng.next_u64() as u8).collect();
             text.splice(at..at, junk);
         }
     }
@@ -429,11 +429,11 @@ fn garbage_is_an_error_not_a_panic() {
     let mut rng = Rng(42);
     for _ in 0..5_000 {
         let mut text = String::new();
-        for _ in 0..rng.below(60) {
-            match rng.below(20) {
+        for _ in 0..rng.index(60) {
+            match rng.index(20) {
                 0 => text.push_str(&zero),
-                1 => write!(text, "{}", rng.next()).unwrap(),
-                2 => text.push(char::from(rng.next() as u8 & 0x7f)),
+                1 => write!(text, "{}", rng.next_u64()).unwrap(),
+                2 => text.push(char::from(rng.next_u64() as u8 & 0x7f)),
                 n => text.push_str(tokens[n % tokens.len()]),
             }
         }

@@ -207,24 +207,18 @@ fn restrict_only_removes() {
     assert_eq!(cap.rights(), Rights::READ);
 }
 
-/// splitmix64: a tiny seeded generator, so a failing case reproduces.
-struct Rng(u64);
+use ruvix_test_rng::SplitMix64 as Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
+/// Draws these tests need besides numbers.
+trait Draw {
+    fn rights(&mut self) -> Rights;
+    /// A page-aligned range around [0, 64 pages), sometimes off the edges of the parent.
+    fn range(&mut self) -> MemoryRange;
+}
 
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
+impl Draw for Rng {
     fn rights(&mut self) -> Rights {
-        Rights::from_bits((self.next() & 0b1_1111) as u8).unwrap()
+        Rights::from_bits((self.next_u64() & 0b1_1111) as u8).unwrap()
     }
 
     /// A page-aligned range around [0, 64 pages), sometimes off the edges of the parent.

@@ -221,22 +221,7 @@ fn error_messages() {
     assert!(debug.contains("depth: 2"), "{debug}");
 }
 
-/// splitmix64, so a failing sequence reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use ruvix_test_rng::SplitMix64 as Rng;
 
 /// Random sends (sometimes too large), receives (sometimes into too small a buffer), peeks and
 /// consumes, checked step by step against a `VecDeque` with the same capacity.

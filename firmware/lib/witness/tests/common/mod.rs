@@ -9,23 +9,9 @@ use ruvix_witness::{
     platform_id,
 };
 
-/// SplitMix64: tiny, seedable, and good enough to spread mutations.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform-ish in `0..n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+// Not every test binary that includes this module draws numbers.
+#[allow(unused_imports)]
+pub use ruvix_test_rng::SplitMix64 as Rng;
 
 pub const PLATFORM: u64 = platform_id(0x00a0_2082, 0x410f_d034);
 pub const FREQ: u64 = 19_200_000;
