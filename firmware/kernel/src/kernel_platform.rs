@@ -5,6 +5,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
+use core::ops::Range;
 
 use ruvix_runtime::{LogLevel, Platform, RuntimeEvent};
 use ruvix_witness::{CapabilityGrant, TaskEvent, WitnessKind, WitnessLog};
@@ -18,6 +19,19 @@ pub struct KernelPlatform {
     components: Vec<String>,
     /// Restarts seen per component (for the witness payload).
     restarts: Vec<u32>,
+    /// Components stopped for good.
+    stopped: Vec<bool>,
+    /// Regions still mapped, for teardown when every component that may use one has stopped.
+    regions: Vec<MappedRegion>,
+}
+
+/// A region of the minimal map and who may use it.
+pub struct MappedRegion {
+    pub name: String,
+    pub range: Range<u64>,
+    /// Indices of the components granted access.
+    pub holders: Vec<usize>,
+    pub mapped: bool,
 }
 
 /// Reason codes in witness task events.
@@ -26,13 +40,49 @@ const REASON_RESTART: u32 = 2;
 const REASON_STOPPED: u32 = 3;
 
 impl KernelPlatform {
-    pub fn new(witness: WitnessLog, counter_hz: u64, components: Vec<String>) -> Self {
+    pub fn new(
+        witness: WitnessLog,
+        counter_hz: u64,
+        components: Vec<String>,
+        regions: Vec<MappedRegion>,
+    ) -> Self {
         let restarts = alloc::vec![0; components.len()];
+        let stopped = alloc::vec![false; components.len()];
         KernelPlatform {
             witness,
             counter_hz,
             components,
             restarts,
+            stopped,
+            regions,
+        }
+    }
+
+    /// Teardown: unmap every region whose holders have all stopped for good. Their
+    /// capabilities live on only in tables no task will run with again.
+    fn tear_down_unused_regions(&mut self) {
+        for region in self.regions.iter_mut().filter(|r| r.mapped) {
+            let unused = region
+                .holders
+                .iter()
+                .all(|&c| self.stopped.get(c).copied().unwrap_or(true));
+            if !unused {
+                continue;
+            }
+            match board::mmu::unmap_range(region.range.clone()) {
+                Ok(()) => {
+                    region.mapped = false;
+                    defmt::info!(
+                        "teardown: region {=str} ({=u64:#010x}..{=u64:#010x}) unmapped: no running component holds it",
+                        region.name.as_str(),
+                        region.range.start,
+                        region.range.end
+                    );
+                }
+                Err(error) => {
+                    defmt::error!("teardown: region {=str}: {}", region.name.as_str(), error)
+                }
+            }
         }
     }
 
@@ -140,6 +190,11 @@ impl Platform for KernelPlatform {
             RuntimeEvent::Stopped { component, .. } => {
                 defmt::warn!("stopped: {=str}", text.as_str());
                 self.task_event(WitnessKind::TaskStopped, component, REASON_STOPPED);
+                let index = usize::from(self.index(component));
+                if let Some(stopped) = self.stopped.get_mut(index) {
+                    *stopped = true;
+                }
+                self.tear_down_unused_regions();
             }
         }
     }

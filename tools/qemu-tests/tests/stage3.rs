@@ -187,6 +187,14 @@ fn misbehaving_components_are_contained(board: Board) {
     }
     assert_eq!(count(&run, "crasher-never: start"), 1, "\n{}", run.log());
     run.assert_line("stopped: crasher-never: stopped for good: restart policy \"never\"");
+    // Its scratch region had no other holder: teardown unmapped it.
+    run.expect_in_order(&[
+        "stopped: crasher-never: stopped for good",
+        "teardown: region scratch (",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    run.expect_no_line("teardown: region summary")
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // Everyone else keeps going: the pipeline, blinky and the counter.
     run.assert_line("sink: 10000 messages received in order (0 lost, 0 duplicated, 0 reordered)");

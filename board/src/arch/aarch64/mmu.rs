@@ -297,6 +297,23 @@ pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
     })
 }
 
+/// Teardown: unmap one range the SEC-001 map holds (a region nobody may use any more) and
+/// forget its label. Afterwards an access to it faults.
+pub fn unmap_range(range: Range<u64>) -> Result<(), MmuError> {
+    critical_section::with(|cs| {
+        let mut space = SPACE.borrow(cs).borrow_mut();
+        let space = space.as_mut().ok_or(MmuError::NotOn)?;
+        space
+            .unmap(range.start, range.end - range.start)
+            .map_err(|error| MmuError::Map {
+                what: "region",
+                error,
+            })?;
+        LABELS.borrow(cs).borrow_mut().retain(|(r, _)| *r != range);
+        Ok(())
+    })
+}
+
 /// Short name for attributes, for the log.
 pub fn attributes_name(attrs: Attributes) -> &'static str {
     use ruvix_translation_table::{Access::*, MemoryKind::*};

@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use super::stage1_verify::VerifiedBoot;
 use super::stage2_create::{KernelObjects, RegionMemory};
 use crate::board;
-use crate::kernel_platform::KernelPlatform;
+use crate::kernel_platform::{KernelPlatform, MappedRegion};
 
 /// The running system after stage 3.
 pub struct System {
@@ -138,7 +138,22 @@ fn mount(
         })
         .collect();
     let names = manifest.components.iter().map(|c| c.name.clone()).collect();
-    let platform = KernelPlatform::new(kernel.witness, counter_hz, names);
+    let mapped = manifest
+        .regions
+        .iter()
+        .zip(&regions)
+        .map(|(decl, range)| MappedRegion {
+            name: decl.name.clone(),
+            range: range.clone(),
+            holders: decl
+                .access
+                .iter()
+                .map(|a| usize::from(a.component.0))
+                .collect(),
+            mapped: true,
+        })
+        .collect();
+    let platform = KernelPlatform::new(kernel.witness, counter_hz, names, mapped);
     let (mut runtime, report) = Runtime::mount(
         manifest,
         &wasm,
