@@ -85,18 +85,20 @@ pub enum MmuError {
     NotOn,
 }
 
+impl core::fmt::Display for MmuError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            MmuError::Tables(e) => write!(f, "translation tables: {e}"),
+            MmuError::Map { what, error } => write!(f, "mapping {what}: {error}"),
+            MmuError::AlreadyOn => f.write_str("the boot map was already built"),
+            MmuError::NotOn => f.write_str("the MMU is not on yet"),
+        }
+    }
+}
+
 impl defmt::Format for MmuError {
     fn format(&self, f: defmt::Formatter) {
-        match self {
-            MmuError::Tables(e) => {
-                defmt::write!(f, "translation tables: {}", defmt::Display2Format(e))
-            }
-            MmuError::Map { what, error } => {
-                defmt::write!(f, "mapping {=str}: {}", what, defmt::Display2Format(error))
-            }
-            MmuError::AlreadyOn => defmt::write!(f, "the boot map was already built"),
-            MmuError::NotOn => defmt::write!(f, "the MMU is not on yet"),
-        }
+        defmt::write!(f, "{}", defmt::Display2Format(self));
     }
 }
 

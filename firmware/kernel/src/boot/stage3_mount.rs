@@ -66,13 +66,9 @@ impl fmt::Display for MountFailure {
             MountFailure::Mount(e) => write!(f, "{e}"),
             MountFailure::Drop(e) => write!(f, "SEC-001 drop: {e}"),
             MountFailure::NoToken => f.write_str("SEC-001 drop: the mint token is gone"),
-            MountFailure::Map(e) => write!(f, "SEC-001 map: {}", defmt_to_string(e)),
+            MountFailure::Map(e) => write!(f, "SEC-001 map: {e}"),
         }
     }
-}
-
-fn defmt_to_string(e: &board::mmu::MmuError) -> String {
-    format!("{e:?}")
 }
 
 pub fn run(verified: &VerifiedBoot, kernel: KernelObjects, counter_hz: u64) -> System {
