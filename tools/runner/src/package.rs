@@ -90,11 +90,14 @@ pub fn package_path(manifest: &str) -> PathBuf {
     target_dir().join("packages").join(format!("{stem}.rvf"))
 }
 
-/// `rvf pack MANIFEST` with [`signing_key`] and the built components.
+/// `rvf pack MANIFEST` with [`signing_key`] and the built components. Packing is
+/// deterministic; the file is only replaced when its bytes change, so an unchanged package does
+/// not make cargo rebuild (and re-link) every kernel that embeds it.
 pub fn pack(manifest: &str) -> Result<PathBuf> {
     let root = workspace_root();
     let out = package_path(manifest);
     std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+    let fresh = out.with_extension("rvf.new");
     run(
         Command::new(cargo_program())
             .current_dir(&root)
@@ -115,9 +118,15 @@ pub fn pack(manifest: &str) -> Result<PathBuf> {
             .arg("--wasm-dir")
             .arg(wasm_dir())
             .arg("--out")
-            .arg(&out),
+            .arg(&fresh),
         "rvf pack",
     )?;
+    let unchanged = std::fs::read(&out).ok() == Some(std::fs::read(&fresh)?);
+    if unchanged {
+        std::fs::remove_file(&fresh)?;
+    } else {
+        std::fs::rename(&fresh, &out)?;
+    }
     Ok(out)
 }
 
