@@ -181,17 +181,23 @@ pub(crate) fn discover(
     }
 }
 
-/// `ranges` without `hole` (each range may be cut in two).
+/// `range` without `hole`: the parts before and after it (either may be empty).
+pub(crate) fn without(range: &Range<u64>, hole: &Range<u64>) -> [Range<u64>; 2] {
+    [
+        range.start..hole.start.min(range.end).max(range.start),
+        hole.end.max(range.start).min(range.end)..range.end,
+    ]
+}
+
+/// `ranges` without `hole` (each range may be cut in two), empty pieces dropped.
 fn subtract(
     ranges: &heapless::Vec<Range<u64>, 4>,
     hole: &Range<u64>,
 ) -> heapless::Vec<Range<u64>, 4> {
     let mut out = heapless::Vec::new();
-    for r in ranges {
-        for piece in [r.start..hole.start.min(r.end), hole.end.max(r.start)..r.end] {
-            if piece.start < piece.end {
-                let _ = out.push(piece);
-            }
+    for piece in ranges.iter().flat_map(|r| without(r, hole)) {
+        if piece.start < piece.end {
+            let _ = out.push(piece);
         }
     }
     out

@@ -31,7 +31,7 @@ pub fn boot_scenario(board: Board, scenario: &str) -> Outcome {
 
 /// The minimal device tree `ruvix-runner build` makes for `-initrd` runs on `board`.
 pub fn dtb(board: Board) -> std::path::PathBuf {
-    ruvix_runner::images_dir().join(format!("qemu-{}.dtb", board.name()))
+    ruvix_runner::package::qemu_dtb_path(board)
 }
 
 /// Boot the test image of `board` with the semihosting `args` and `initrd` loaded as a
@@ -68,15 +68,8 @@ pub fn hex_after(line: &str, marker: &str) -> u64 {
 
 /// The decimal number that follows `marker` in `line`.
 pub fn number_after(line: &str, marker: &str) -> u64 {
-    let rest = line
-        .split_once(marker)
-        .unwrap_or_else(|| panic!("{marker:?} not in {line:?}"))
-        .1
-        .trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits
-        .parse()
-        .unwrap_or_else(|e| panic!("bad number after {marker:?} in {line:?}: {e}"))
+    ruvix_runner::number_after(line, marker)
+        .unwrap_or_else(|| panic!("no number after {marker:?} in {line:?}"))
 }
 
 /// Generate one `#[test]` per board for a check `fn(Board)`.

@@ -17,17 +17,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::package::{pack, package_path};
-use crate::{Board, Outcome, Qemu, image_dir, images_dir};
+use crate::package::{pack, package_path, qemu_dtb_path};
+use crate::{Board, Outcome, Qemu, image_dir, number_after};
 
 pub const BENCH_QUEUE_MANIFEST: &str = "components/bench-queue.toml";
 pub const BENCH_YIELD_MANIFEST: &str = "components/bench-yield.toml";
-
-fn number_after(line: &str, marker: &str) -> Option<u64> {
-    let rest = line.split_once(marker)?.1.trim_start();
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().ok()
-}
 
 fn find<'a>(run: &'a Outcome, needle: &str) -> Result<&'a str> {
     run.find(needle)
@@ -46,9 +40,7 @@ fn boot(board: Board, seconds: u32, initrd: Option<PathBuf>, icount: bool) -> Re
         .semihosting_args(["run", seconds_arg.as_str()])
         .timeout(Duration::from_secs(600));
     if let Some(initrd) = initrd {
-        qemu = qemu
-            .dtb(images_dir().join(format!("qemu-{}.dtb", board.name())))
-            .initrd(initrd);
+        qemu = qemu.dtb(qemu_dtb_path(board)).initrd(initrd);
     }
     if icount {
         qemu = qemu.extra_args(["-icount", "shift=0"]);

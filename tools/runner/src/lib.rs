@@ -37,7 +37,7 @@ mod shell;
 
 pub use ansi::strip_ansi;
 pub use board::Board;
-pub use outcome::Outcome;
+pub use outcome::{Outcome, number_after};
 pub use paths::{
     IMAGES_DIR_ENV, find_defmt_print, find_qemu, image_dir, images_dir, target_dir, test_image_dir,
     workspace_root,

@@ -156,6 +156,14 @@ impl fmt::Display for Outcome {
     }
 }
 
+/// The decimal number that follows `marker` in `line` (`"in 31250000 cycles"`, `" in "` →
+/// 31250000), if there is one.
+pub fn number_after(line: &str, marker: &str) -> Option<u64> {
+    let rest = line.split_once(marker)?.1.trim_start();
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

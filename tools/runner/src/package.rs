@@ -130,11 +130,16 @@ pub fn pack(manifest: &str) -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Where [`qemu_dtb`] puts the device tree for `board`.
+pub fn qemu_dtb_path(board: Board) -> PathBuf {
+    images_dir().join(format!("qemu-{}.dtb", board.name()))
+}
+
 /// The minimal device tree for QEMU runs that load a package with `-initrd` (QEMU announces
 /// the initrd only in a device tree it is given).
 pub fn qemu_dtb(board: Board) -> Result<PathBuf> {
     let source = workspace_root().join(format!("tools/qemu/{}.dts", board.name()));
-    let out = images_dir().join(format!("qemu-{}.dtb", board.name()));
+    let out = qemu_dtb_path(board);
     std::fs::create_dir_all(images_dir())?;
     run(
         Command::new("dtc")

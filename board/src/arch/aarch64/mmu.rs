@@ -20,7 +20,7 @@ use ruvix_translation_table::{
 };
 
 use super::layout;
-use crate::board_info::BoardInfo;
+use crate::board_info::{BoardInfo, without};
 
 /// Table frames for the whole life of the system: the boot map needs about a dozen; the rest
 /// is for capability regions mapped at stage 3.
@@ -122,14 +122,6 @@ fn map(
         .map_err(|error| MmuError::Map { what, error })?;
     let _ = labels.push((range, what));
     Ok(())
-}
-
-/// Subtract `hole` from `range`, giving the parts before and after it.
-fn without(range: &Range<u64>, hole: &Range<u64>) -> [Range<u64>; 2] {
-    [
-        range.start..hole.start.min(range.end).max(range.start),
-        hole.end.max(range.start).min(range.end)..range.end,
-    ]
 }
 
 /// Build the identity map and switch the MMU and caches on.
