@@ -172,10 +172,10 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
     crate::boot::run_system_until(system, seconds);
     let elapsed = board::timer::counter() - started;
     defmt::info!(
-        "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} scheduler rounds",
+        "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} slices",
         elapsed,
         board::timer::frequency(),
-        system.runtime.rounds()
+        system.runtime.slices()
     );
     crate::boot::print_statistics(system);
     pass("run");

@@ -84,6 +84,15 @@ pub fn print_statistics(system: &stage3_mount::System) {
             s.faults
         );
     }
+    // The scheduler's accounting: what each component's slices took, host calls included.
+    for component in system.runtime.components() {
+        defmt::info!(
+            "stats: component {=str}: {=u64} ticks used, {=u32} restarts",
+            component.name,
+            component.used_ticks,
+            component.restarts
+        );
+    }
     for (index, queue) in system.runtime.queue_stats().iter().enumerate() {
         defmt::info!(
             "stats: queue {=usize}: {=u64} sent, {=u64} received, peak {=usize}",
@@ -98,9 +107,9 @@ pub fn print_statistics(system: &stage3_mount::System) {
 fn heartbeat(system: &stage3_mount::System) {
     let sent: u64 = system.runtime.queue_stats().iter().map(|q| q.sent).sum();
     defmt::info!(
-        "running: up {=u64} s, {=u64} scheduler rounds, {=u64} messages sent",
+        "running: up {=u64} s, {=u64} slices, {=u64} messages sent",
         board::timer::uptime().as_secs(),
-        system.runtime.rounds(),
+        system.runtime.slices(),
         sent
     );
 }
