@@ -369,7 +369,9 @@ fn a_loop_of_host_calls_spends_its_fuel_slice_on_them() {
         "{first:?}"
     );
     let turns = u64::from(word(&runtime, 0));
-    let paid_for = fuel_slice / (2 * ruvix_runtime::HOST_CALL_FUEL);
+    // 100 fuel a call (HOST_CALL_FUEL), written out so that changing the price fails here.
+    assert_eq!(ruvix_runtime::HOST_CALL_FUEL, 100);
+    let paid_for = fuel_slice / (2 * 100);
     assert!(
         (paid_for * 3 / 4..=paid_for).contains(&turns),
         "{turns} turns in one slice, {paid_for} paid for"
