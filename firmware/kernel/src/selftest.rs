@@ -6,6 +6,8 @@
 //! fault whose report the harness checks (the fault handler exits with status 3). Scenarios
 //! never change how the kernel under test works: they only poke at it.
 
+mod el0;
+
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::board;
@@ -32,6 +34,7 @@ const SCENARIOS: &[Scenario] = &[
     ("timer", timer),
     ("sec001-read", sec001_read),
     ("run", run_for_a_while),
+    ("el0", el0::el0),
 ];
 
 /// Run the scenario named on the semihosting command line, if any; without one the test

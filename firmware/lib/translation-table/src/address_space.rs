@@ -251,6 +251,14 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         Ok(())
     }
 
+    /// The root slots that hold a table (what a process space shares of the kernel's).
+    pub fn root_tables(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..ENTRIES_PER_TABLE).filter(|&slot| {
+            self.root_entry(slot)
+                .is_ok_and(|entry| entry & (VALID | TABLE) == VALID | TABLE)
+        })
+    }
+
     fn root_entry(&self, slot: usize) -> Result<u64, MapError> {
         if slot >= ENTRIES_PER_TABLE {
             return Err(MapError::ShareSlot { slot });

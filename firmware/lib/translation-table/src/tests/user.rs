@@ -64,6 +64,7 @@ fn a_process_space_shares_the_kernel_slots_and_keeps_its_own() {
             Granularity::Pages,
         )
         .unwrap();
+    assert_eq!(kernel.root_tables().collect::<Vec<_>>(), [0]);
     process.share_root_entries(&kernel, 0..1).unwrap();
     process
         .map(
