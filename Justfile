@@ -34,6 +34,12 @@ debug board="rpi3": setup
     {{runner}} build --board {{board}}
     {{runner}} run --board {{board}} --gdb
 
+# The SD-card image for a real board: target/sdcard/ruvix-<board>.img (firmware, kernel8.img,
+# config.txt, device tree). Options: --package FILE (a separate package), --jtag, --no-dtb.
+sdcard board="rpi3" *args="":
+    {{runner}} build --board {{board}}
+    {{runner}} sdcard --board {{board}} {{args}}
+
 # Every test: lints, host unit tests, then the QEMU boot tests on both boards.
 test: setup lint build unit-test qemu-test
 

@@ -9,7 +9,8 @@
 //!   `<target>/images/<board>[-test]/{kernel.elf,kernel8.img}`;
 //! * [`Qemu`]: a builder for one QEMU run; [`Qemu::run`] / [`Qemu::run_until`] capture the
 //!   decoded lines with a deadline into an [`Outcome`] that tests assert on;
-//! * [`Session`]: the running QEMU (+ decoder) processes, for interactive use (`ruvix-runner run`).
+//! * [`Session`]: the running QEMU (+ decoder) processes, for interactive use (`ruvix-runner run`);
+//! * [`sdcard`]: the SD-card image for a real board (`ruvix-runner sdcard`).
 //!
 //! ```no_run
 //! use ruvix_runner::{Board, Qemu};
@@ -33,6 +34,7 @@ pub mod package;
 mod paths;
 mod process;
 mod qemu;
+pub mod sdcard;
 mod shell;
 
 pub use ansi::strip_ansi;

@@ -26,6 +26,8 @@ enum Cmd {
     Build(BuildArgs),
     /// Run an image under QEMU and print its decoded defmt log.
     Run(RunArgs),
+    /// Write the SD-card image for a board: <target>/sdcard/ruvix-<board>.img (build first).
+    Sdcard(SdcardArgs),
     /// Print the images directory (<target>/images, or $RUVIX_IMAGES_DIR).
     ImagesDir,
     /// Build the wasm components (components/) into <target>/components.
@@ -46,6 +48,28 @@ struct BuildArgs {
     /// Build all four images: rpi3, rpi4, rpi3-test, rpi4-test.
     #[arg(long, conflicts_with_all = ["board", "test"])]
     all: bool,
+}
+
+#[derive(Args)]
+struct SdcardArgs {
+    /// Board the card is for.
+    #[arg(long, value_enum)]
+    board: Board,
+    /// A signed package to put on the card as a separate file (`initramfs` in config.txt).
+    #[arg(long, value_name = "FILE")]
+    package: Option<PathBuf>,
+    /// Leave the board's device tree off the card (the kernel then asks the mailbox).
+    #[arg(long)]
+    no_dtb: bool,
+    /// Enable JTAG on GPIO22-27 in config.txt (`enable_jtag_gpio=1`).
+    #[arg(long)]
+    jtag: bool,
+    /// Image directory holding kernel8.img (default <images>/<board>).
+    #[arg(long, value_name = "DIR")]
+    image: Option<PathBuf>,
+    /// The image file to write (default <target>/sdcard/ruvix-<board>.img).
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -105,6 +129,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Build(args) => build(&args).map(|()| 0),
         Cmd::Run(args) => run(args),
+        Cmd::Sdcard(args) => sdcard(args).map(|()| 0),
         Cmd::ImagesDir => {
             println!("{}", images_dir().display());
             Ok(0)
@@ -145,6 +170,22 @@ fn build(args: &BuildArgs) -> Result<()> {
     for (board, test) in targets {
         print_built(&build_image(board, test, &package)?)?;
     }
+    Ok(())
+}
+
+fn sdcard(args: SdcardArgs) -> Result<()> {
+    use ruvix_runner::sdcard::{SdCardSpec, firmware_cache, write};
+    let mut spec = SdCardSpec::new(args.board, firmware_cache()?);
+    spec.package = args.package;
+    spec.with_dtb = !args.no_dtb;
+    spec.jtag = args.jtag;
+    if let Some(dir) = args.image {
+        spec.image_dir = dir;
+    }
+    if let Some(out) = args.out {
+        spec.out = out;
+    }
+    print!("{}", write(&spec)?.summary());
     Ok(())
 }
 
