@@ -44,7 +44,9 @@ pub use paths::{
     IMAGES_DIR_ENV, find_defmt_print, find_qemu, image_dir, images_dir, target_dir, test_image_dir,
     workspace_root,
 };
-pub use qemu::{DEFAULT_TIMEOUT, Decoder, Output, Qemu, RunError, SEMIHOSTING_ARGV0, Session};
+pub use qemu::{
+    DEFAULT_GDB_PORT, DEFAULT_TIMEOUT, Decoder, Output, Qemu, RunError, SEMIHOSTING_ARGV0, Session,
+};
 pub use shell::{join as shell_join, quote as shell_quote};
 
 /// Name of the ELF (with symbols and the `.defmt` table) inside an image directory.

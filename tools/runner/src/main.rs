@@ -95,6 +95,9 @@ struct RunArgs {
     /// Start halted with a gdb server on :1234.
     #[arg(long)]
     gdb: bool,
+    /// Start halted with a gdb server on 127.0.0.1:PORT instead of :1234.
+    #[arg(long, value_name = "PORT")]
+    gdb_port: Option<u16>,
     /// Semihosting argument for the guest (a test scenario); repeatable.
     #[arg(long = "arg", value_name = "ARG")]
     args: Vec<String>,
@@ -226,6 +229,10 @@ fn run(args: RunArgs) -> Result<u8> {
         .gdb(args.gdb)
         .decoder(decoder)
         .extra_args(args.qemu_args);
+    let qemu = match args.gdb_port {
+        Some(port) => qemu.gdb_port(port),
+        None => qemu,
+    };
     let qemu = match args.dtb {
         Some(dtb) => qemu.dtb(dtb),
         None => qemu,
@@ -237,14 +244,18 @@ fn run(args: RunArgs) -> Result<u8> {
 
     // The plain command first, on stderr, so it can be copied and does not mix with the log.
     eprintln!("{}", qemu.command_line()?);
-    if args.gdb {
+    if let Some(port) = qemu.get_gdb_port() {
+        let script = ruvix_runner::workspace_root().join("tools/gdb/ruvix.py");
         eprintln!(
-            "QEMU is halted with a gdb server on :1234; attach with:\n  {}",
+            "QEMU is halted with a gdb server on :{port}; attach with (`ruvix tasks` prints \
+             the component and task tables):\n  {}",
             ruvix_runner::shell_join([
                 "gdb-multiarch".as_ref(),
                 qemu.elf().as_os_str(),
                 "-ex".as_ref(),
-                "target remote :1234".as_ref(),
+                format!("target remote :{port}").as_ref(),
+                "-x".as_ref(),
+                script.as_os_str(),
             ])
         );
     }
