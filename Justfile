@@ -40,6 +40,10 @@ sdcard board="rpi3" *args="":
     {{runner}} build --board {{board}}
     {{runner}} sdcard --board {{board}} {{args}}
 
+# A new component from the template: components/NAME (crate, host test, system.toml).
+new-component name:
+    {{runner}} new-component {{name}}
+
 # Every test: lints, host unit tests, then the QEMU boot tests on both boards.
 test: setup lint build unit-test qemu-test
 

@@ -29,6 +29,7 @@ mod ansi;
 pub mod bench;
 mod board;
 pub mod image;
+pub mod new_component;
 mod outcome;
 pub mod package;
 mod paths;

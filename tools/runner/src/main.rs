@@ -28,6 +28,11 @@ enum Cmd {
     Run(RunArgs),
     /// Write the SD-card image for a board: <target>/sdcard/ruvix-<board>.img (build first).
     Sdcard(SdcardArgs),
+    /// Create a component from the template: components/NAME (crate, host test, system.toml).
+    NewComponent {
+        /// The component's name (a-z, 0-9, -; starts with a letter).
+        name: String,
+    },
     /// Print the images directory (<target>/images, or $RUVIX_IMAGES_DIR).
     ImagesDir,
     /// Build the wasm components (components/) into <target>/components.
@@ -92,6 +97,10 @@ struct RunArgs {
     /// Initial ramdisk, e.g. an RVF package (QEMU -initrd).
     #[arg(long, value_name = "FILE")]
     initrd: Option<PathBuf>,
+    /// Build the components, pack this system manifest and boot it as the initrd (with the
+    /// minimal device tree that announces it).
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["initrd", "dtb"])]
+    system: Option<PathBuf>,
     /// Start halted with a gdb server on :1234.
     #[arg(long)]
     gdb: bool,
@@ -133,6 +142,15 @@ fn main() -> ExitCode {
         Cmd::Build(args) => build(&args).map(|()| 0),
         Cmd::Run(args) => run(args),
         Cmd::Sdcard(args) => sdcard(args).map(|()| 0),
+        Cmd::NewComponent { name } => {
+            let root = ruvix_runner::workspace_root();
+            ruvix_runner::new_component::generate(&root.join("components"), &name)
+                .map(|made| {
+                    print!("{}", made.summary(&root));
+                    0
+                })
+                .map_err(anyhow::Error::from)
+        }
         Cmd::ImagesDir => {
             println!("{}", images_dir().display());
             Ok(0)
@@ -239,6 +257,28 @@ fn run(args: RunArgs) -> Result<u8> {
     };
     let qemu = match args.initrd {
         Some(initrd) => qemu.initrd(initrd),
+        None => qemu,
+    };
+    let qemu = match &args.system {
+        Some(manifest) => {
+            let wasm = ruvix_runner::package::build_components()?;
+            let stem = manifest
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "system".into());
+            // `components/NAME/system.toml` is named after its directory.
+            let name = match (stem.as_str(), manifest.parent().and_then(|p| p.file_name())) {
+                ("system", Some(dir)) => dir.to_string_lossy().into_owned(),
+                _ => stem,
+            };
+            let package = ruvix_runner::target_dir()
+                .join("packages")
+                .join(format!("{name}.rvf"));
+            ruvix_runner::package::pack_manifest(manifest, &wasm, &package)?;
+            eprintln!("package: {}", package.display());
+            qemu.initrd(package)
+                .dtb(ruvix_runner::package::qemu_dtb(args.board)?)
+        }
         None => qemu,
     };
 
