@@ -40,6 +40,12 @@ sdcard board="rpi3" *args="":
     {{runner}} build --board {{board}}
     {{runner}} sdcard --board {{board}} {{args}}
 
+# On a real board over JTAG (enable_jtag_gpio=1): OpenOCD (RUVIX_OPENOCD_INTERFACE names the
+# adapter's config) or probe-rs, then gdb-multiarch with the kernel's symbols (README, Debugging).
+probe board="rpi3" tool="openocd":
+    {{runner}} build --board {{board}}
+    {{runner}} probe --board {{board}} --tool {{tool}}
+
 # A new component from the template: components/NAME (crate, host test, system.toml).
 new-component name:
     {{runner}} new-component {{name}}

@@ -33,6 +33,7 @@ pub mod new_component;
 mod outcome;
 pub mod package;
 mod paths;
+pub mod probe;
 mod process;
 mod qemu;
 pub mod sdcard;

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ruvix_runner::image::{BuiltImage, build_image};
+use ruvix_runner::probe::{ProbeSession, ProbeTool};
 use ruvix_runner::{Board, Decoder, Output, Qemu, image_dir, images_dir};
 
 #[derive(Parser)]
@@ -28,6 +29,22 @@ enum Cmd {
     Run(RunArgs),
     /// Write the SD-card image for a board: <target>/sdcard/ruvix-<board>.img (build first).
     Sdcard(SdcardArgs),
+    /// On a real board over JTAG: start OpenOCD or probe-rs and attach gdb-multiarch with the
+    /// kernel's symbols (and tools/gdb/ruvix.py).
+    Probe {
+        /// Board on the other end of the probe.
+        #[arg(long, value_enum)]
+        board: Board,
+        /// The debug server.
+        #[arg(long, value_enum, default_value_t = ProbeTool::Openocd)]
+        tool: ProbeTool,
+        /// The JTAG adapter's OpenOCD configuration, e.g. interface/jlink.cfg.
+        #[arg(long, value_name = "CFG", env = ruvix_runner::probe::OPENOCD_INTERFACE_ENV)]
+        interface: Option<String>,
+        /// Print the commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Create a component from the template: components/NAME (crate, host test, system.toml).
     NewComponent {
         /// The component's name (a-z, 0-9, -; starts with a letter).
@@ -142,6 +159,23 @@ fn main() -> ExitCode {
         Cmd::Build(args) => build(&args).map(|()| 0),
         Cmd::Run(args) => run(args),
         Cmd::Sdcard(args) => sdcard(args).map(|()| 0),
+        Cmd::Probe {
+            board,
+            tool,
+            interface,
+            dry_run,
+        } => {
+            let session = ProbeSession::new(board, tool, interface);
+            if dry_run {
+                session.server_command().map(|server| {
+                    println!("{}", ruvix_runner::shell_join(&server));
+                    println!("{}", ruvix_runner::shell_join(session.gdb_command()));
+                    0
+                })
+            } else {
+                session.run().map(|()| 0)
+            }
+        }
         Cmd::NewComponent { name } => {
             let root = ruvix_runner::workspace_root();
             ruvix_runner::new_component::generate(&root.join("components"), &name)
