@@ -31,19 +31,22 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Runs cargo in `dir`; its output is shown only if it fails (it would clutter the test log).
 fn cargo(dir: &Path, args: &[&str], target_dir: &Path) {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    let out = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(args)
         .arg("--target-dir")
         .arg(target_dir)
         .current_dir(dir)
         .stdin(Stdio::null())
-        .status()
+        .output()
         .expect("cargo");
     assert!(
-        status.success(),
-        "cargo {args:?} in {} failed",
-        dir.display()
+        out.status.success(),
+        "cargo {args:?} in {} failed\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
