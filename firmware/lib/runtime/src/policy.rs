@@ -159,6 +159,15 @@ pub enum FaultDecision {
 /// share: at least one slice per period for every ready task).
 pub const GUARANTEED_SHARE_MS: u32 = 100;
 
+/// Priorities 0 ..= 15 (the manifest validates them).
+const PRIORITIES: usize = 16;
+
+/// The index of `priority` in per-priority arrays (an out-of-range one counts as the least
+/// urgent).
+fn priority_level(priority: u8) -> usize {
+    usize::from(priority).min(PRIORITIES - 1)
+}
+
 #[derive(Clone, Debug)]
 struct Task {
     component: usize,
@@ -191,10 +200,11 @@ pub struct Scheduler {
     guarantee_ticks: u64,
     tasks: alloc::vec::Vec<Task>,
     components: alloc::vec::Vec<Component>,
-    /// The latest tick seen by [`Scheduler::pick`].
+    /// The latest tick seen ([`Scheduler::pick`], or a slice's end in [`Scheduler::charge`]).
     clock: u64,
-    /// The virtual time of the latest pick (never goes back).
-    vclock: u64,
+    /// Per priority, the virtual time of the latest pick at that priority (never goes back):
+    /// where a component waking at that priority joins.
+    vclock: [u64; PRIORITIES],
     /// Slices started so far.
     slices: u64,
 }
@@ -208,7 +218,7 @@ impl Scheduler {
             tasks: alloc::vec::Vec::new(),
             components: alloc::vec::Vec::new(),
             clock: 0,
-            vclock: 0,
+            vclock: [0; PRIORITIES],
             slices: 0,
         }
     }
@@ -226,7 +236,7 @@ impl Scheduler {
             last_start: now,
             state: ComponentState::Running,
             used_ticks: 0,
-            vtime: self.vclock,
+            vtime: 0,
         });
         self.components.len().saturating_sub(1)
     }
@@ -310,8 +320,12 @@ impl Scheduler {
         let task = self.tasks.get_mut(index)?;
         task.state = TaskState::Running;
         task.last_slice = self.slices;
-        if let Some(component) = self.components.get(task.component) {
-            self.vclock = self.vclock.max(component.vtime);
+        let level = priority_level(task.priority);
+        if let (Some(component), Some(vclock)) = (
+            self.components.get(task.component),
+            self.vclock.get_mut(level),
+        ) {
+            *vclock = (*vclock).max(component.vtime);
         }
         Some(TaskId(u32::try_from(index).ok()?))
     }
@@ -344,18 +358,28 @@ impl Scheduler {
             .filter(|(_, t)| t.state == TaskState::Ready)
     }
 
-    /// Makes task `index` ready; a component waking from waiting joins at the virtual clock.
+    /// Makes task `index` ready; a component waking from waiting joins at the virtual clock of
+    /// the task's priority.
     fn make_ready(&mut self, index: usize) {
-        let Some(component) = self.tasks.get(index).map(|t| t.component) else {
+        let Some((component, priority)) = self.tasks.get(index).map(|t| (t.component, t.priority))
+        else {
             return;
         };
-        let waking = !self.tasks.iter().enumerate().any(|(other, t)| {
-            other != index
-                && t.component == component
-                && matches!(t.state, TaskState::Ready | TaskState::Running)
-        });
+        // Waking: not back from its own slice, and no other task of its component was ready.
+        let back_from_slice = self.tasks.get(index).map(|t| t.state) == Some(TaskState::Running);
+        let waking = !back_from_slice
+            && !self.tasks.iter().enumerate().any(|(other, t)| {
+                other != index
+                    && t.component == component
+                    && matches!(t.state, TaskState::Ready | TaskState::Running)
+            });
+        let vclock = self
+            .vclock
+            .get(priority_level(priority))
+            .copied()
+            .unwrap_or(0);
         if waking && let Some(c) = self.components.get_mut(component) {
-            c.vtime = c.vtime.max(self.vclock);
+            c.vtime = c.vtime.max(vclock);
         }
         if let Some(task) = self.tasks.get_mut(index) {
             task.state = TaskState::Ready;
@@ -363,12 +387,18 @@ impl Scheduler {
         }
     }
 
-    /// `task`'s slice took `ticks` (host calls included): charged to its component.
+    /// `task`'s slice took `ticks` (host calls included): charged to its component. The clock
+    /// moves to the slice's end, and a task ready again waits from there.
     pub fn charge(&mut self, task: TaskId, ticks: u64) {
-        let Some(component) = self.tasks.get(task.index()).map(|t| t.component) else {
+        self.clock = self.clock.saturating_add(ticks);
+        let clock = self.clock;
+        let Some(t) = self.tasks.get_mut(task.index()) else {
             return;
         };
-        if let Some(c) = self.components.get_mut(component) {
+        if t.state == TaskState::Ready {
+            t.ready_since = clock;
+        }
+        if let Some(c) = self.components.get_mut(t.component) {
             c.used_ticks = c.used_ticks.saturating_add(ticks);
             c.vtime = c.vtime.saturating_add(ticks);
         }

@@ -366,3 +366,37 @@ fn time_conversions_saturate_and_round_up_sleeps() {
     assert_eq!(ticks_to_us(u64::MAX, 1), u64::MAX);
     assert_eq!(ticks_to_us(5, 0), 0);
 }
+
+#[test]
+fn time_used_at_one_priority_does_not_push_back_a_waker_at_another() {
+    // Task 0 (priority 0) runs for 600 ms while task 1 (priority 8, always ready) gets only its
+    // guaranteed share and task 2 (priority 8) sleeps. When task 2 wakes and task 0 waits, tasks
+    // 1 and 2 share: task 2 joins at priority 8's virtual time, not behind 600 ms of task 0's.
+    let mut scheduler = tasks(&[0, 8, 8]);
+    let queue = WaitOn::Receive(QueueId(0));
+    let task = scheduler.pick(0).unwrap();
+    assert_eq!(task, TaskId(0));
+    assert!(scheduler.block(task, queue));
+    let task = scheduler.pick(0).unwrap();
+    assert_eq!(task, TaskId(1));
+    assert!(scheduler.ready(task));
+    let task = scheduler.pick(0).unwrap();
+    assert_eq!(task, TaskId(2));
+    assert!(scheduler.sleep(task, 600, 0));
+    scheduler.notify(queue);
+    let (picks, mut clock) = run_timed(&mut scheduler, 0, 600, |_| 1);
+    assert!(count(&picks, 1) <= 7, "{}", count(&picks, 1));
+    assert_eq!(count(&picks, 2), 0);
+    loop {
+        let task = scheduler.pick(clock).unwrap();
+        if task == TaskId(0) {
+            assert!(scheduler.block(task, queue));
+            break;
+        }
+        clock += 1;
+        scheduler.charge(task, 1);
+        assert!(scheduler.ready(task));
+    }
+    let (picks, _) = run_timed(&mut scheduler, clock, 20, |_| 1);
+    assert!((9..=11).contains(&count(&picks, 2)), "{picks:?}");
+}
