@@ -19,18 +19,12 @@ impl Board {
 
     /// Short name: `rpi3` / `rpi4`.
     pub fn name(self) -> &'static str {
-        match self {
-            Board::Rpi3 => "rpi3",
-            Board::Rpi4 => "rpi4",
-        }
+        self.description().name
     }
 
     /// QEMU `-M` machine name.
     pub fn machine(self) -> &'static str {
-        match self {
-            Board::Rpi3 => "raspi3b",
-            Board::Rpi4 => "raspi4b",
-        }
+        self.description().qemu_machine
     }
 
     /// The kernel's cargo feature selecting this board.
@@ -41,12 +35,17 @@ impl Board {
         }
     }
 
+    /// The board's facts (the one description the firmware and the manifest check use too).
+    pub fn description(self) -> &'static ruvix_board_desc::BoardDescription {
+        match self {
+            Board::Rpi3 => &ruvix_board_desc::RPI3,
+            Board::Rpi4 => &ruvix_board_desc::RPI4,
+        }
+    }
+
     /// Physical address of PL011 UART0, where the defmt frames go.
     pub fn uart_base(self) -> u64 {
-        match self {
-            Board::Rpi3 => 0x3F20_1000,
-            Board::Rpi4 => 0xFE20_1000,
-        }
+        self.description().uart0
     }
 
     /// Image directory name: `rpi3`, or `rpi3-test` for the `qemu-test` build.

@@ -41,7 +41,10 @@ fn frames_come_out_in_order_and_whole() {
     let mut buffer = LogBuffer::<64, 32>::new(16);
     let mut wire = Vec::new();
     for tag in 1..=3 {
-        assert_eq!(log(&mut buffer, SINK, &frame(tag, 5), &mut wire), Commit::Queued);
+        assert_eq!(
+            log(&mut buffer, SINK, &frame(tag, 5), &mut wire),
+            Commit::Queued
+        );
     }
     assert!(wire.is_empty(), "nothing goes out synchronously");
     pop_all(&mut buffer, &mut wire);
@@ -58,19 +61,34 @@ fn droppable_frames_are_dropped_whole_and_counted_per_source() {
     let mut wire = Vec::new();
     // 48 bytes usable by droppable frames: four frames of 12.
     for _ in 0..4 {
-        assert_eq!(log(&mut buffer, SINK, &frame(7, 11), &mut wire), Commit::Queued);
+        assert_eq!(
+            log(&mut buffer, SINK, &frame(7, 11), &mut wire),
+            Commit::Queued
+        );
     }
     let flood = Class::Droppable { source: 5 };
-    assert_eq!(log(&mut buffer, SINK, &frame(7, 11), &mut wire), Commit::Dropped);
+    assert_eq!(
+        log(&mut buffer, SINK, &frame(7, 11), &mut wire),
+        Commit::Dropped
+    );
     for _ in 0..3 {
-        assert_eq!(log(&mut buffer, flood, &frame(8, 11), &mut wire), Commit::Dropped);
+        assert_eq!(
+            log(&mut buffer, flood, &frame(8, 11), &mut wire),
+            Commit::Dropped
+        );
     }
     let kernel = Class::Droppable {
         source: KERNEL_SOURCE,
     };
-    assert_eq!(log(&mut buffer, kernel, &frame(9, 11), &mut wire), Commit::Dropped);
+    assert_eq!(
+        log(&mut buffer, kernel, &frame(9, 11), &mut wire),
+        Commit::Dropped
+    );
     let far = Class::Droppable { source: 200 };
-    assert_eq!(log(&mut buffer, far, &frame(9, 11), &mut wire), Commit::Dropped);
+    assert_eq!(
+        log(&mut buffer, far, &frame(9, 11), &mut wire),
+        Commit::Dropped
+    );
     assert_eq!(buffer.len(), 48, "a dropped frame leaves nothing behind");
     // No notice while there is no room for it.
     assert_eq!(buffer.take_drops(12), None);
@@ -94,9 +112,15 @@ fn kept_frames_use_the_reserve() {
     for _ in 0..4 {
         log(&mut buffer, SINK, &frame(1, 11), &mut wire);
     }
-    assert_eq!(log(&mut buffer, SINK, &frame(1, 3), &mut wire), Commit::Dropped);
+    assert_eq!(
+        log(&mut buffer, SINK, &frame(1, 3), &mut wire),
+        Commit::Dropped
+    );
     // The reserve takes the stage line nobody else may use.
-    assert_eq!(log(&mut buffer, Class::Kept, &frame(2, 11), &mut wire), Commit::Queued);
+    assert_eq!(
+        log(&mut buffer, Class::Kept, &frame(2, 11), &mut wire),
+        Commit::Queued
+    );
     assert!(wire.is_empty());
     assert_eq!(buffer.len(), 60);
 }
@@ -125,7 +149,10 @@ fn an_oversized_kept_frame_goes_out_directly_after_what_was_queued() {
     let mut wire = Vec::new();
     log(&mut buffer, SINK, &frame(1, 5), &mut wire);
     let big = frame(2, 40);
-    assert_eq!(log(&mut buffer, Class::Kept, &big, &mut wire), Commit::Direct);
+    assert_eq!(
+        log(&mut buffer, Class::Kept, &big, &mut wire),
+        Commit::Direct
+    );
     log(&mut buffer, SINK, &frame(3, 5), &mut wire);
     pop_all(&mut buffer, &mut wire);
     let mut expected = frame(1, 5);
@@ -133,7 +160,10 @@ fn an_oversized_kept_frame_goes_out_directly_after_what_was_queued() {
     expected.extend_from_slice(&frame(3, 5));
     assert_eq!(wire, expected);
     // An oversized droppable frame is dropped whole.
-    assert_eq!(log(&mut buffer, SINK, &frame(4, 40), &mut wire), Commit::Dropped);
+    assert_eq!(
+        log(&mut buffer, SINK, &frame(4, 40), &mut wire),
+        Commit::Dropped
+    );
     assert!(buffer.is_empty());
 }
 
@@ -144,7 +174,10 @@ fn an_interrupted_frame_is_discarded() {
     buffer.begin(SINK);
     buffer.write(&[1, 2, 3], |_| panic!("nothing goes out"));
     // A fault report starts a new frame before the old one ended.
-    assert_eq!(log(&mut buffer, Class::Kept, &frame(9, 4), &mut wire), Commit::Queued);
+    assert_eq!(
+        log(&mut buffer, Class::Kept, &frame(9, 4), &mut wire),
+        Commit::Queued
+    );
     pop_all(&mut buffer, &mut wire);
     assert_eq!(wire, frame(9, 4));
     // Writes and ends outside a frame do nothing.
@@ -216,7 +249,13 @@ fn a_reserve_larger_than_the_ring_is_clamped() {
     let mut buffer = LogBuffer::<16, 8>::new(100);
     assert_eq!(buffer.reserve(), 16);
     let mut wire = Vec::new();
-    assert_eq!(log(&mut buffer, SINK, &frame(1, 2), &mut wire), Commit::Dropped);
-    assert_eq!(log(&mut buffer, Class::Kept, &frame(1, 2), &mut wire), Commit::Queued);
+    assert_eq!(
+        log(&mut buffer, SINK, &frame(1, 2), &mut wire),
+        Commit::Dropped
+    );
+    assert_eq!(
+        log(&mut buffer, Class::Kept, &frame(1, 2), &mut wire),
+        Commit::Queued
+    );
     assert_eq!(buffer.free(), 13);
 }

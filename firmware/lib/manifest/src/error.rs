@@ -436,6 +436,17 @@ pub enum Problem {
         /// Peripheral window size.
         window: u64,
     },
+    /// An MMIO region covers a device page the kernel keeps for itself.
+    KernelPage {
+        /// The page's name (`UART0`, `GIC distributor`, ...).
+        page: &'static str,
+        /// Its physical address.
+        address: u64,
+        /// What the kernel uses it for.
+        why: &'static str,
+        /// Board name.
+        board: String,
+    },
     /// Two MMIO regions overlap.
     RegionOverlap {
         /// Name of the earlier region.
@@ -651,6 +662,16 @@ impl fmt::Display for Problem {
                     "peripheral_offset {offset:#x} is not a multiple of 4 KiB"
                 )
             }
+            Problem::KernelPage {
+                page,
+                address,
+                why,
+                board,
+            } => write!(
+                f,
+                "MMIO range covers the {page} page ({address:#x}) of {board}, which the kernel \
+                 keeps for itself ({why}); it cannot be granted"
+            ),
             Problem::MmioOutsideWindow {
                 offset,
                 size,
@@ -749,6 +770,63 @@ impl fmt::Display for Problem {
                 "needs {regions:#x} bytes of RAM regions + {memories:#x} bytes of linear memory \
                  + {queues:#x} bytes of queue buffers, more than the {ram:#x} bytes of RAM of \
                  {board}"
+            ),
+        }
+    }
+}
+
+/// Something a manifest may do but its author should know about (printed by `rvf pack` and
+/// stage 1; the package is still built and booted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationWarning {
+    /// Where.
+    pub locator: Locator,
+    /// The item's name.
+    pub subject: String,
+    /// What.
+    pub concern: Concern,
+}
+
+/// What a [`ValidationWarning`] is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Concern {
+    /// An MMIO region covers a page that also holds state the kernel depends on.
+    SharedPage {
+        /// The page's name (`GPIO`).
+        page: &'static str,
+        /// Its physical address.
+        address: u64,
+        /// What the kernel depends on there.
+        why: &'static str,
+        /// Board name.
+        board: String,
+    },
+}
+
+impl fmt::Display for ValidationWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} \"{}\": {}",
+            self.locator.item_kind(),
+            self.subject,
+            self.concern
+        )
+    }
+}
+
+impl fmt::Display for Concern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Concern::SharedPage {
+                page,
+                address,
+                why,
+                board,
+            } => write!(
+                f,
+                "MMIO range covers the {page} page ({address:#x}) of {board}: {why}; a holder \
+                 that rewrites those bits silences the kernel's log"
             ),
         }
     }

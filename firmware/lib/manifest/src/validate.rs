@@ -9,11 +9,13 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::ControlFlow;
 
+use ruvix_board_desc::{DevicePage, Owner};
+
 use crate::board::BoardLimits;
 use crate::caps::{Access, KernelCap, root_capability};
 use crate::error::{
-    ComponentField, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField, RegionField,
-    RootField, SystemField, ValidationError, WitnessLogField,
+    ComponentField, Concern, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField,
+    RegionField, RootField, SystemField, ValidationError, ValidationWarning, WitnessLogField,
 };
 use crate::limits::{
     MAX_BOARDS, MAX_COMPONENTS, MAX_ENTRY_POINTS, MAX_EXPORT_LEN, MAX_FILE_NAME_LEN,
@@ -451,6 +453,19 @@ impl<'a, 'b> Checker<'a, 'b> {
                 Problem::MmioOffsetUnaligned { offset },
             );
         }
+        // Before the window check: some kernel pages (ARM-local, GIC) lie just past the
+        // window, and the message should name the page, not only the window.
+        if let Some(page) = kernel_page(self.board, offset, size) {
+            return self.report(
+                at(RegionField::PeripheralOffset),
+                Problem::KernelPage {
+                    page: page.name,
+                    address: page.base,
+                    why: page.why,
+                    board: self.board.name.to_string(),
+                },
+            );
+        }
         let fits = offset
             .checked_add(size)
             .is_some_and(|end| end <= self.board.peripheral_size);
@@ -720,6 +735,55 @@ fn shorten(name: &str) -> String {
 /// Whether a region size passes the size checks.
 fn region_size_ok(size: u64) -> bool {
     size != 0 && size.is_multiple_of(PAGE_SIZE) && size <= MAX_REGION_SIZE
+}
+
+/// The physical range of an MMIO region at `offset` of `board`'s window (`None` on overflow).
+fn physical_range(board: &BoardLimits, offset: u64, size: u64) -> Option<core::ops::Range<u64>> {
+    let start = board.peripheral_base.checked_add(offset)?;
+    Some(start..start.checked_add(size)?)
+}
+
+/// The first kernel-owned page an MMIO region at `offset` covers.
+fn kernel_page(board: &BoardLimits, offset: u64, size: u64) -> Option<&'static DevicePage> {
+    let range = physical_range(board, offset, size)?;
+    board
+        .pages
+        .iter()
+        .find(|p| p.owner == Owner::Kernel && p.overlaps(&range))
+}
+
+impl RvfManifest {
+    /// What an author should know about a manifest that is valid for `board`: MMIO regions
+    /// over pages that hold state the kernel depends on (the GPIO function-select bits of the
+    /// UART pins).
+    pub fn warnings(&self, board: &BoardLimits) -> Vec<ValidationWarning> {
+        let mut warnings = Vec::new();
+        for (i, region) in self.regions.iter().enumerate() {
+            let RegionKind::Mmio { peripheral_offset } = region.kind else {
+                continue;
+            };
+            let Some(range) = physical_range(board, peripheral_offset, region.size) else {
+                continue;
+            };
+            for page in board
+                .pages
+                .iter()
+                .filter(|p| p.owner == Owner::SharedWithKernel && p.overlaps(&range))
+            {
+                warnings.push(ValidationWarning {
+                    locator: Locator::Region(i, RegionField::PeripheralOffset),
+                    subject: region.name.clone(),
+                    concern: Concern::SharedPage {
+                        page: page.name,
+                        address: page.base,
+                        why: page.why,
+                        board: board.name.to_string(),
+                    },
+                });
+            }
+        }
+        warnings
+    }
 }
 
 /// The `[offset, end)` of a valid MMIO region (aligned, inside the board's window), else `None`.
