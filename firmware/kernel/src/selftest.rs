@@ -30,6 +30,8 @@ const SCENARIOS: &[Scenario] = &[
     ("exec-data", exec_data),
     ("stack-overflow", stack_overflow),
     ("timer", timer),
+    ("timer-log", timer_under_log_load),
+    ("flood-fault", flood_then_fault),
     ("sec001-read", sec001_read),
     ("run", run_for_a_while),
 ];
@@ -169,13 +171,20 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
         })
         .unwrap_or(10);
     let started = board::timer::counter();
+    let log_before = board::console::statistics().totals;
     crate::boot::run_system_until(system, seconds);
     let elapsed = board::timer::counter() - started;
+    let log_after = board::console::statistics().totals;
     defmt::info!(
         "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} scheduler rounds",
         elapsed,
         board::timer::frequency(),
         system.runtime.rounds()
+    );
+    defmt::info!(
+        "run: {=u64} log bytes queued, {=u64} lines dropped by the ring, during the run",
+        log_after.queued_bytes - log_before.queued_bytes,
+        log_after.dropped_frames - log_before.dropped_frames
     );
     crate::boot::print_statistics(system);
     pass("run");
@@ -218,4 +227,86 @@ fn timer(_: &BoardInfo, _: &mut System) {
         expected
     );
     board::fatal_stop(ExitCode::Failure);
+}
+
+/// The tick under log load: for half a second the CPU does nothing but log (droppable lines,
+/// back to back, drained by the UART's transmit interrupt), and the tick must still count at
+/// its rate; no log call may keep interrupts masked for more than a tenth of a tick.
+fn timer_under_log_load(_: &BoardInfo, _: &mut System) {
+    const INTERVAL_MS: u64 = 500;
+    let hz = u64::from(crate::boot::TICK_HZ);
+    board::timer::start_tick(crate::boot::TICK_HZ);
+    board::cpu::enable_interrupts();
+    let first = board::timer::ticks();
+    while board::timer::ticks() == first {
+        board::cpu::wait_for_interrupt();
+    }
+    board::console::reset_longest_masked();
+    let tx_before = board::console::statistics().tx_interrupts;
+    let start_ticks = board::timer::ticks();
+    let start = board::timer::counter();
+    let span = board::timer::frequency() * INTERVAL_MS / 1000;
+    let mut lines = 0u64;
+    while board::timer::counter() - start < span {
+        board::console::droppable(0, || {
+            defmt::info!(
+                "[load] line {=u64} keeps the log ring at its limit while the tick counts",
+                lines
+            )
+        });
+        lines += 1;
+    }
+    let counted = board::timer::ticks() - start_ticks;
+    let elapsed = board::timer::counter() - start;
+    let expected = hz * INTERVAL_MS / 1000;
+    let log = board::console::statistics();
+    let tx_interrupts = log.tx_interrupts - tx_before;
+    let tick_interval = board::timer::frequency() / hz;
+    defmt::info!(
+        "selftest: timer ticks {=u64} in {=u64} counter cycles at {=u64} Hz (configured {=u64} Hz, expected {=u64}) under log load: {=u64} lines logged, {=u64} TX interrupts, longest masked {=u64} ticks of {=u64} per tick",
+        counted,
+        elapsed,
+        board::timer::frequency(),
+        hz,
+        expected,
+        lines,
+        tx_interrupts,
+        log.longest_masked_ticks,
+        tick_interval
+    );
+    if counted.abs_diff(expected) <= 1
+        && tx_interrupts > 0
+        && log.longest_masked_ticks < tick_interval / 10
+    {
+        pass("timer-log");
+    }
+    defmt::error!("selftest timer-log: failed");
+    board::fatal_stop(ExitCode::Failure);
+}
+
+/// A fault right after a flood: droppable lines fill the ring (many are dropped), kept lines
+/// are queued behind them, then an unmapped read faults. The report must arrive complete,
+/// after the kept lines before it.
+fn flood_then_fault(_: &BoardInfo, _: &mut System) {
+    for n in 0..2000u32 {
+        board::console::droppable(0, || {
+            defmt::info!(
+                "[flood] line {=u32}: filling the log ring before the fault",
+                n
+            )
+        });
+    }
+    for n in 0..20u32 {
+        defmt::info!("selftest: kept line {=u32} of 20 before the fault", n);
+    }
+    let log = board::console::statistics();
+    defmt::info!(
+        "selftest: flooded: {=u64} lines dropped, {=usize} bytes waiting; reading unmapped address {=u64:#x}",
+        log.totals.dropped_frames,
+        log.waiting_bytes,
+        UNMAPPED_ADDRESS
+    );
+    // SAFETY: the read is meant to fault; the fault report stops the machine.
+    let value = unsafe { fault_probe::read_u64(UNMAPPED_ADDRESS) };
+    defmt::error!("read {=u64:#x} from an unmapped address", value);
 }

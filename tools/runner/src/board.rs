@@ -92,6 +92,29 @@ mod tests {
         assert_eq!(Board::Rpi4.to_string(), "rpi4");
     }
 
+    /// The README and docs/manifest.md list every device page of the board description, with
+    /// its address, and say whether it can be granted.
+    #[test]
+    fn the_docs_list_every_device_page() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for doc in ["README.md", "docs/manifest.md"] {
+            let text = std::fs::read_to_string(root.join(doc)).unwrap();
+            for board in Board::ALL {
+                for page in board.description().pages {
+                    let address = format!("0x{:08X}", page.base);
+                    let listed = text.lines().any(|l| {
+                        l.starts_with('|') && l.contains(page.name) && l.contains(&address)
+                    });
+                    let kernel = page.owner == ruvix_board_desc::Owner::Kernel;
+                    // The README's table lists only the pages that cannot be granted.
+                    if kernel || doc != "README.md" {
+                        assert!(listed, "{doc}: no row for {} {address}", page.name);
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn parse() {
         assert_eq!("rpi3".parse::<Board>(), Ok(Board::Rpi3));

@@ -36,6 +36,8 @@ fn key_from_env(variable: &str, default: &str) -> PathBuf {
 pub const DEMO_MANIFEST: &str = "components/demo.toml";
 /// The test system (the demo plus misbehaving components), loaded with `-initrd` by the tests.
 pub const TEST_MANIFEST: &str = "components/test.toml";
+/// The demo's pipeline with log flooders (the QEMU log-budget tests).
+pub const FLOOD_MANIFEST: &str = "components/flood.toml";
 
 fn run(command: &mut Command, what: &str) -> Result<()> {
     let status = command
@@ -156,6 +158,7 @@ pub fn prepare() -> Result<PathBuf> {
     build_components()?;
     let package = pack(DEMO_MANIFEST)?;
     pack(TEST_MANIFEST)?;
+    pack(FLOOD_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -248,8 +248,10 @@ impl<const RING: usize, const FRAME: usize> LogBuffer<RING, FRAME> {
                 if self.len + size > RING {
                     self.totals.waited += 1;
                 }
+                // Wait for the wire only as long as it takes to make room for this frame.
                 while self.len + size > RING {
-                    if !self.drain_some(&mut drain) {
+                    let needed = self.len + size - RING;
+                    if !self.drain_some(needed, &mut drain) {
                         break;
                     }
                 }
@@ -291,10 +293,11 @@ impl<const RING: usize, const FRAME: usize> LogBuffer<RING, FRAME> {
         }
     }
 
-    /// Hands one contiguous piece to `drain`; false when nothing waits.
-    fn drain_some(&mut self, drain: &mut impl FnMut(&[u8])) -> bool {
+    /// Hands one contiguous piece of at most `max` bytes to `drain`; false when nothing waits.
+    fn drain_some(&mut self, max: usize, drain: &mut impl FnMut(&[u8])) -> bool {
         let n = {
             let piece = self.contiguous();
+            let piece = &piece[..piece.len().min(max)];
             if piece.is_empty() {
                 return false;
             }
@@ -307,7 +310,7 @@ impl<const RING: usize, const FRAME: usize> LogBuffer<RING, FRAME> {
 
     /// Hands everything waiting to `drain`, oldest first (the fatal path and `flush`).
     pub fn drain_all(&mut self, mut drain: impl FnMut(&[u8])) {
-        while self.drain_some(&mut drain) {}
+        while self.drain_some(usize::MAX, &mut drain) {}
     }
 
     /// Takes bytes oldest first while `accept` takes them (returns false when the UART FIFO is

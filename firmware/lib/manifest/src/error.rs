@@ -8,9 +8,9 @@ use core::fmt;
 use crate::board::BoardId;
 use crate::caps::{Access, KernelCap};
 use crate::limits::{
-    MAX_EXPORT_LEN, MAX_FILE_NAME_LEN, MAX_FUEL_SLICE, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE,
-    MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS,
-    MAX_WITNESS_ENTRIES,
+    MAX_EXPORT_LEN, MAX_FILE_NAME_LEN, MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND,
+    MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY,
+    MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS, MAX_WITNESS_ENTRIES,
 };
 
 /// Which item of a manifest, and which field of it, a message is about.
@@ -63,6 +63,8 @@ pub enum ComponentField {
     FuelSlice,
     /// `restart`.
     Restart,
+    /// `log` (the log budget).
+    LogBudget,
     /// `entry_points`.
     EntryPoints,
     /// `export` of one entry point.
@@ -377,6 +379,16 @@ pub enum Problem {
         /// The priority.
         priority: u8,
     },
+    /// The log budget's `lines_per_second` is 0 or above [`MAX_LOG_LINES_PER_SECOND`].
+    LogRate {
+        /// The value.
+        lines_per_second: u32,
+    },
+    /// The log budget's `burst` is 0 or above [`MAX_LOG_BURST`].
+    LogBurst {
+        /// The value.
+        burst: u32,
+    },
     /// `max_restarts` is 0 or above [`MAX_RESTARTS`].
     RestartCount {
         /// The value.
@@ -616,6 +628,15 @@ impl fmt::Display for Problem {
             Problem::Priority { export, priority } => write!(
                 f,
                 "entry point \"{export}\": priority {priority} is out of range (0..={MAX_PRIORITY})"
+            ),
+            Problem::LogRate { lines_per_second } => write!(
+                f,
+                "log budget: lines_per_second {lines_per_second} is out of range \
+                 (1..={MAX_LOG_LINES_PER_SECOND})"
+            ),
+            Problem::LogBurst { burst } => write!(
+                f,
+                "log budget: burst {burst} is out of range (1..={MAX_LOG_BURST})"
             ),
             Problem::RestartCount { max_restarts } => write!(
                 f,

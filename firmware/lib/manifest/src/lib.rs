@@ -41,8 +41,8 @@ pub use error::{
     RegionField, RootField, SystemField, ValidationError, ValidationWarning, WitnessLogField,
 };
 pub use model::{
-    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, QueueWiring,
-    RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
+    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, LogBudget,
+    QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
     WitnessLogPolicy,
 };
 pub use ruvix_board_desc as board_desc;

@@ -19,9 +19,9 @@ use crate::error::{
 };
 use crate::limits::{
     MAX_BOARDS, MAX_COMPONENTS, MAX_ENTRY_POINTS, MAX_EXPORT_LEN, MAX_FILE_NAME_LEN,
-    MAX_FUEL_SLICE, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY,
-    MAX_QUEUE_DEPTH, MAX_QUEUES, MAX_REGION_SIZE, MAX_REGIONS, MAX_RESTARTS, MAX_WITNESS_ENTRIES,
-    PAGE_SIZE,
+    MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE,
+    MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_QUEUES, MAX_REGION_SIZE,
+    MAX_REGIONS, MAX_RESTARTS, MAX_WITNESS_ENTRIES, PAGE_SIZE,
 };
 use crate::model::{
     ComponentDecl, ComponentIndex, Endpoint, RegionDecl, RegionKind, RestartPolicy, RvfManifest,
@@ -250,6 +250,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             self.check_limits(i, component)?;
             self.check_entry_points(i, component)?;
             self.check_restart(i, component)?;
+            self.check_log_budget(i, component)?;
             self.check_grants(i, component)?;
         }
         ControlFlow::Continue(())
@@ -339,6 +340,28 @@ impl<'a, 'b> Checker<'a, 'b> {
             if min_run_ms == 0 || min_run_ms > MAX_MIN_RUN_MS {
                 self.report(at, Problem::RestartMinRun { min_run_ms })?;
             }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn check_log_budget(&mut self, i: usize, component: &ComponentDecl) -> Flow {
+        let budget = component.log_budget;
+        let at = Locator::Component(i, ComponentField::LogBudget);
+        if budget.lines_per_second == 0 || budget.lines_per_second > MAX_LOG_LINES_PER_SECOND {
+            self.report(
+                at,
+                Problem::LogRate {
+                    lines_per_second: budget.lines_per_second,
+                },
+            )?;
+        }
+        if budget.burst == 0 || budget.burst > MAX_LOG_BURST {
+            self.report(
+                at,
+                Problem::LogBurst {
+                    burst: budget.burst,
+                },
+            )?;
         }
         ControlFlow::Continue(())
     }

@@ -859,3 +859,54 @@ fn kernel_pages_are_refused_with_the_page_named() {
     let source = region("kind = \"mmio\"\nperipheral_offset = 0x200000\nsize = 8192");
     assert!(errors(&source).iter().all(|e| e.contains("UART0 page")));
 }
+
+/// BASE with `log = ...` added to component `a`.
+fn with_log(budget: &str) -> String {
+    common::BASE.replacen(
+        "entry_points = [{ export = \"run\" }]",
+        &format!("entry_points = [{{ export = \"run\" }}]\nlog = {budget}"),
+        1,
+    )
+}
+
+#[test]
+fn log_budget_default_and_given() {
+    let m = parse(common::BASE).expect("valid");
+    assert_eq!(
+        m.components[0].log_budget,
+        ruvix_manifest::LogBudget::DEFAULT
+    );
+    let m = parse(&with_log("{ lines_per_second = 5, burst = 50 }")).expect("valid");
+    assert_eq!(
+        m.components[0].log_budget,
+        ruvix_manifest::LogBudget {
+            lines_per_second: 5,
+            burst: 50
+        }
+    );
+}
+
+#[test]
+fn log_budget_out_of_range_or_malformed() {
+    let source = with_log("{ lines_per_second = 0, burst = 5 }");
+    assert_error(
+        &source,
+        "{ lines_per_second = 0",
+        "component \"a\": log budget: lines_per_second 0 is out of range (1..=1000)",
+    );
+    let source = with_log("{ lines_per_second = 1, burst = 10001 }");
+    assert_error(
+        &source,
+        "{ lines_per_second = 1,",
+        "component \"a\": log budget: burst 10001 is out of range (1..=10000)",
+    );
+    // A missing or unknown key is a TOML error with a place, not a default.
+    for bad in [
+        "{ lines_per_second = 1 }",
+        "{ lines_per_second = 1, burst = 2, rate = 3 }",
+    ] {
+        let all = errors(&with_log(bad));
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(all[0].starts_with("t.toml:"), "{all:?}");
+    }
+}
