@@ -67,7 +67,7 @@ fn a_flood_leaves_the_pipeline_its_throughput(board: Board) {
     // Both flooders are held to their budgets, and their drops are reported.
     for flooder in ["flood-low", "flood-same"] {
         let line = budget_line(&flooded, flooder);
-        let written = number_after(line, ": ");
+        let written = number_after(line, &format!("{flooder}: "));
         let dropped = number_after(line, "written, ");
         assert!(dropped > 0, "{line}");
         assert!(written > 0, "{line}");
@@ -75,7 +75,7 @@ fn a_flood_leaves_the_pipeline_its_throughput(board: Board) {
     let low = budget_line(&flooded, "flood-low");
     // 2 lines/s with a burst of 20 over the run (plus the boot).
     assert!(
-        number_after(low, ": ") <= 20 + 2 * u64::from(RUN_SECONDS) + 4,
+        number_after(low, "flood-low: ") <= 20 + 2 * u64::from(RUN_SECONDS) + 4,
         "{low}"
     );
     // The pipeline's own components lost nothing to the flood.
@@ -160,8 +160,33 @@ fn a_fault_report_after_a_flood_is_complete(board: Board) {
     run.assert_exit(EXIT_EXCEPTION);
 }
 
+fn dropped_lines_are_reported_once_there_is_room(board: Board) {
+    let run = boot_scenario(board, "flood-notice");
+    let dropped = number_after(run.assert_line("selftest: flooded: "), "flooded: ");
+    assert!(dropped > 0, "\n{}", run.log());
+    // Component 0 of the demo is the sensor.
+    run.expect_in_order(&[
+        "selftest: flooded: ",
+        &format!("log: {dropped} lines dropped (sensor {dropped})"),
+        "selftest flood-notice: ok",
+    ])
+    .unwrap_or_else(|e| panic!("{e}"));
+    run.assert_exit(EXIT_OK);
+}
+
 fn the_tick_counts_at_its_rate_under_log_load(board: Board) {
-    let run = boot_scenario(board, "timer-log");
+    // Under -icount guest time follows executed instructions, so a busy host (two cores
+    // shared by QEMU runs and builds) cannot stall the guest past a tick: what is measured is
+    // whether the guest itself held interrupts off.
+    let run = Qemu::for_test(board)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .semihosting_args(["timer-log"])
+        .extra_args(["-icount", "shift=0"])
+        .timeout(TIMEOUT)
+        .run()
+        .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
+    assert!(!run.timed_out, "QEMU timed out\n{}", run.log());
+    println!("{board}: {}", run.assert_line("selftest: timer ticks"));
     let line = run.assert_line("selftest: timer ticks");
     let ticks = number_after(line, " ticks ");
     let cycles = number_after(line, " in ");
@@ -174,8 +199,8 @@ fn the_tick_counts_at_its_rate_under_log_load(board: Board) {
         "{ticks} ticks where the counter says {expected}\n{}",
         run.log()
     );
-    // The log was busy, and the UART's transmit interrupt drained it.
-    assert!(number_after(line, "log load: ") > 1000, "{line}");
+    // The log was fed at the wire's rate, and the UART's transmit interrupt drained it.
+    assert!(number_after(line, "log load: ") >= 90, "{line}");
     assert!(number_after(line, "lines logged, ") > 0, "{line}");
     let masked = number_after(line, "longest masked ");
     let per_tick = number_after(line, " ticks of ");
@@ -204,6 +229,7 @@ on_both_boards!(
     a_flood_leaves_the_pipeline_its_throughput,
     kernel_lines_all_appear_under_the_flood,
     a_fault_report_after_a_flood_is_complete,
+    dropped_lines_are_reported_once_there_is_room,
     the_tick_counts_at_its_rate_under_log_load,
     the_demo_fits_a_real_uart,
 );

@@ -51,12 +51,15 @@ impl LogBucket {
             .saturating_add(elapsed.saturating_mul(self.rate))
             .min(self.capacity);
         if self.tokens >= self.cost {
-            self.tokens -= self.cost;
+            self.tokens = self.tokens.saturating_sub(self.cost);
             self.counts.written = self.counts.written.saturating_add(1);
             Ok(())
         } else {
             self.counts.dropped = self.counts.dropped.saturating_add(1);
-            Err((self.cost - self.tokens).div_ceil(self.rate))
+            Err(self
+                .cost
+                .saturating_sub(self.tokens)
+                .div_ceil(self.rate.max(1)))
         }
     }
 }
@@ -89,16 +92,16 @@ mod tests {
         assert_eq!(b.take(499), Err(1));
         assert_eq!(b.take(500), Ok(()));
         assert_eq!(b.take(500), Err(500));
-        // Over ten seconds at most 20 more lines pass, plus the refilled burst of 5.
+        // Over the next ten seconds a line every 500 ticks: at 1000, 1500, ..., 10000.
         let mut passed = 0;
         for t in (500..10_500).step_by(10) {
             if b.take(t).is_ok() {
                 passed += 1;
             }
         }
-        assert_eq!(passed, 20);
-        assert_eq!(b.counts.written, 5 + 1 + 20);
-        assert_eq!(b.counts.dropped, 3 + 1000 - 20);
+        assert_eq!(passed, 19);
+        assert_eq!(b.counts.written, 5 + 1 + 19);
+        assert_eq!(b.counts.dropped, 3 + 1000 - 19);
     }
 
     #[test]
