@@ -6,6 +6,8 @@
 //! fault whose report the harness checks (the fault handler exits with status 3). Scenarios
 //! never change how the kernel under test works: they only poke at it.
 
+mod el0;
+
 use core::sync::atomic::{AtomicU32, Ordering};
 
 use crate::board;
@@ -38,6 +40,7 @@ const SCENARIOS: &[Scenario] = &[
     ("flood-notice", flood_then_run),
     ("sec001-read", sec001_read),
     ("run", run_for_a_while),
+    ("el0", el0::el0),
 ];
 
 /// Run the scenario named on the semihosting command line, if any; without one the test
@@ -180,10 +183,10 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
     let elapsed = board::timer::counter() - started;
     let log_after = board::console::statistics().totals;
     defmt::info!(
-        "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} scheduler rounds",
+        "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} slices",
         elapsed,
         board::timer::frequency(),
-        system.runtime.rounds()
+        system.runtime.slices()
     );
     defmt::info!(
         "run: {=u64} log bytes queued, {=u64} lines dropped by the ring, during the run",

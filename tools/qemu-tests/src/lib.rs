@@ -29,6 +29,18 @@ pub fn boot_scenario(board: Board, scenario: &str) -> Outcome {
     outcome
 }
 
+/// The signed package `ruvix-runner build` packed from `manifest` (a path such as
+/// `components/test.toml`).
+pub fn package(manifest: &str) -> std::path::PathBuf {
+    let path = ruvix_runner::package::package_path(manifest);
+    assert!(
+        path.exists(),
+        "{}: build first (just build)",
+        path.display()
+    );
+    path
+}
+
 /// The minimal device tree `ruvix-runner build` makes for `-initrd` runs on `board`.
 pub fn dtb(board: Board) -> std::path::PathBuf {
     ruvix_runner::package::qemu_dtb_path(board)
@@ -37,11 +49,28 @@ pub fn dtb(board: Board) -> std::path::PathBuf {
 /// Boot the test image of `board` with the semihosting `args` and `initrd` loaded as a
 /// separate package (announced through the minimal device tree), to the end.
 pub fn boot_with_initrd(board: Board, args: &[&str], initrd: &std::path::Path) -> Outcome {
+    boot_initrd_with_qemu_args(board, args, initrd, &[])
+}
+
+/// As [`boot_with_initrd`], under `-icount shift=0`: guest time follows executed instructions
+/// (1 instruction = 1 ns), so what a run achieves in a guest second does not depend on how
+/// busy the host is. For tests that compare throughput between boots.
+pub fn boot_with_initrd_icount(board: Board, args: &[&str], initrd: &std::path::Path) -> Outcome {
+    boot_initrd_with_qemu_args(board, args, initrd, &["-icount", "shift=0"])
+}
+
+fn boot_initrd_with_qemu_args(
+    board: Board,
+    args: &[&str],
+    initrd: &std::path::Path,
+    qemu_args: &[&str],
+) -> Outcome {
     let qemu = Qemu::for_test(board)
         .unwrap_or_else(|e| panic!("{e}"))
         .semihosting_args(args.iter().copied())
         .dtb(dtb(board))
         .initrd(initrd)
+        .extra_args(qemu_args.iter().copied())
         .timeout(TIMEOUT);
     let outcome = qemu
         .run()

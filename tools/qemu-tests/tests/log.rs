@@ -12,7 +12,7 @@ use ruvix_qemu_tests::*;
 const RUN_SECONDS: u32 = 3;
 
 fn flood_package() -> PathBuf {
-    let path = ruvix_runner::package::package_path(ruvix_runner::package::FLOOD_MANIFEST);
+    let path = ruvix_runner::package::package_path(ruvix_runner::package::LOG_FLOOD_MANIFEST);
     assert!(
         path.exists(),
         "{}: build first (just build)",

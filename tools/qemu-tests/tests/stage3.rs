@@ -10,13 +10,7 @@ use std::path::PathBuf;
 use ruvix_qemu_tests::*;
 
 fn test_package() -> PathBuf {
-    let path = ruvix_runner::package::package_path(ruvix_runner::package::TEST_MANIFEST);
-    assert!(
-        path.exists(),
-        "{}: build first (just build)",
-        path.display()
-    );
-    path
+    package(ruvix_runner::package::TEST_MANIFEST)
 }
 
 /// Boot the demo and stop once `done` has seen what it waits for.
@@ -177,14 +171,19 @@ fn misbehaving_components_are_contained(board: Board) {
         "spinner preempted only {preempted} times: {spinner}"
     );
 
-    // ... and costs the others at most its slice: in every scheduler round the pipeline still
-    // moves a full queue's worth of messages (depth 8), as it does without the runaway.
-    let rounds = number_after(run.assert_line("ticks elapsed at"), " Hz, ");
-    let delivered = number_after(run.assert_line("stats: queue 1: "), "stats: queue 1: ");
-    assert!(
-        delivered >= 4 * rounds,
-        "the pipeline slowed to {delivered} messages in {rounds} rounds with the spinner"
+    // ... and, at the least urgent priority, it gets little more than its guaranteed share
+    // (one slice per 100 ms) of the time: the kernel's accounting says so.
+    let elapsed = number_after(run.assert_line("ticks elapsed at"), "run: ");
+    let used = number_after(
+        run.assert_line("stats: component spinner: "),
+        "stats: component spinner: ",
     );
+    assert!(
+        used * 10 <= elapsed,
+        "the spinner used {used} of {elapsed} ticks"
+    );
+    let delivered = number_after(run.assert_line("stats: queue 1: "), "stats: queue 1: ");
+    assert!(delivered >= 10_000, "the pipeline moved only {delivered}");
 
     // The crasher comes back three times (not faster than its 100 ms minimum run time), then
     // stays down; its `never` twin stays down at once.

@@ -7,6 +7,10 @@
 //! - per component: wasm size and mount time (wall-clock ticks and instructions);
 //! - guest instructions for one queue send + receive between two components (bench-queue:
 //!   ping-pong, half a round trip) and for one yield-to-next-task switch (bench-yield);
+//! - guest instructions for one null supervisor call round trip from an EL0 process (the
+//!   `el0` scenario);
+//! - the demo pipeline's messages in one guest second (`-icount`) alone and beside the
+//!   flooders at the least urgent priority and at its own, with the flooders' share of time;
 //! - the demo pipeline's messages per second in QEMU (wall clock).
 //!
 //! Instruction counts are deterministic; wall-clock figures depend on the host.
@@ -17,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::package::{pack, package_path, qemu_dtb_path};
+use crate::package::{DEMO_MANIFEST, FLOOD_MANIFESTS, pack, package_path, qemu_dtb_path};
 use crate::{Board, Outcome, Qemu, image_dir, number_after};
 
 pub const BENCH_QUEUE_MANIFEST: &str = "components/bench-queue.toml";
@@ -148,6 +152,62 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
         "- yield to the next task: {} guest instructions ({yields} yields)",
         instructions(yields_run.elapsed_ticks, yields_run.counter_hz) / yields
     )?;
+
+    // A null supervisor call from EL0 and back.
+    let el0 = Qemu::new(board, image_dir(board, true))
+        .semihosting_args(["el0"])
+        .extra_args(["-icount", "shift=0"])
+        .timeout(Duration::from_secs(600))
+        .run()?;
+    let line = find(&el0, "null supervisor calls in ")?;
+    let calls = number_after(line, "el0: ").context("calls")?.max(1);
+    let ticks = number_after(line, " calls in ").context("ticks")?;
+    let hz = number_after(find(&el0, "clocks: ARM")?, "counter ").context("counter")?;
+    writeln!(
+        report,
+        "- null supervisor call from an EL0 process and back: {} guest instructions ({calls} calls)",
+        instructions(ticks, hz) / calls
+    )?;
+
+    // The pipeline beside the flooders, in one guest second each.
+    let alone = boot(board, 1, Some(package_path(DEMO_MANIFEST)), true)?;
+    let delivered = |run: &Run| {
+        number_after(
+            find(&run.outcome, "stats: queue 1:").unwrap_or(""),
+            " sent, ",
+        )
+        .unwrap_or(0)
+    };
+    let base = delivered(&alone).max(1);
+    writeln!(
+        report,
+        "- demo pipeline alone: {base} messages per guest second (icount)"
+    )?;
+    for manifest in FLOOD_MANIFESTS {
+        let flooded = boot(board, 1, Some(package_path(manifest)), true)?;
+        let messages = delivered(&flooded);
+        let share: Vec<String> = ["spinner", "clock-flooder", "poll-flooder"]
+            .iter()
+            .map(|name| {
+                let marker = format!("stats: component {name}: ");
+                let used = flooded
+                    .outcome
+                    .find(&marker)
+                    .and_then(|l| number_after(l, &marker))
+                    .unwrap_or(0);
+                format!(
+                    "{name} {:.1} %",
+                    100.0 * used as f64 / flooded.elapsed_ticks.max(1) as f64
+                )
+            })
+            .collect();
+        writeln!(
+            report,
+            "- beside the flooders ({manifest}): {messages} messages ({:.1} % of alone); CPU time: {}",
+            100.0 * messages as f64 / base as f64,
+            share.join(", ")
+        )?;
+    }
 
     // The demo in wall-clock time.
     let demo = boot(board, 10, None, false)?;

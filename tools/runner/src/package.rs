@@ -36,8 +36,11 @@ fn key_from_env(variable: &str, default: &str) -> PathBuf {
 pub const DEMO_MANIFEST: &str = "components/demo.toml";
 /// The test system (the demo plus misbehaving components), loaded with `-initrd` by the tests.
 pub const TEST_MANIFEST: &str = "components/test.toml";
-/// The demo's pipeline with log flooders (the QEMU log-budget tests).
-pub const FLOOD_MANIFEST: &str = "components/flood.toml";
+/// The demo beside flooders at the least urgent priority and at the pipeline's own (the
+/// scheduling tests load them with `-initrd`).
+pub const FLOOD_MANIFESTS: [&str; 2] = ["components/flood-low.toml", "components/flood-equal.toml"];
+/// The demo's pipeline beside log flooders and the crasher (the QEMU log-budget tests).
+pub const LOG_FLOOD_MANIFEST: &str = "components/log-flood.toml";
 
 fn run(command: &mut Command, what: &str) -> Result<()> {
     let status = command
@@ -158,7 +161,10 @@ pub fn prepare() -> Result<PathBuf> {
     build_components()?;
     let package = pack(DEMO_MANIFEST)?;
     pack(TEST_MANIFEST)?;
-    pack(FLOOD_MANIFEST)?;
+    for manifest in FLOOD_MANIFESTS {
+        pack(manifest)?;
+    }
+    pack(LOG_FLOOD_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -49,7 +49,8 @@ impl TlbMaintenance for Tlb {
             } else {
                 let mut page = va;
                 while page < va + size {
-                    asm!("tlbi vae1is, {}", in(reg) page >> 12, options(nostack));
+                    // All ASIDs: a process's pages are not global.
+                    asm!("tlbi vaae1is, {}", in(reg) page >> 12, options(nostack));
                     page += PAGE_SIZE;
                 }
             }
@@ -64,6 +65,42 @@ impl TlbMaintenance for Tlb {
 }
 
 pub type KernelAddressSpace = AddressSpace<&'static mut TablePool<TABLE_FRAMES>, Tlb>;
+
+/// Table frames for a process address space (the EL0 self-test's one process: a root, a
+/// level-2 and a level-3 table suffice; the process model will take frames from the frame
+/// allocator instead).
+const PROCESS_TABLE_FRAMES: usize = 4;
+static mut PROCESS_TABLE_POOL: TablePool<PROCESS_TABLE_FRAMES> = TablePool::new();
+
+/// A process's translation table: its own user mappings beside the kernel's shared slots.
+pub type ProcessAddressSpace = AddressSpace<&'static mut TablePool<PROCESS_TABLE_FRAMES>, Tlb>;
+
+/// The process address space (there is one table pool for it, so this works once): every
+/// root slot the kernel's table uses is shared, so the kernel stays mapped — EL1-only — while
+/// the process runs, and the rest is the process's. Call after the MMU is on.
+pub fn new_process_space() -> Result<ProcessAddressSpace, MmuError> {
+    static TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if TAKEN.swap(true, core::sync::atomic::Ordering::Relaxed) {
+        return Err(MmuError::AlreadyOn);
+    }
+    // SAFETY: the guard above makes this the only reference ever made to the pool; it lives in
+    // .bss for the whole program, mapped read-write for the kernel.
+    let pool = unsafe { &mut *core::ptr::addr_of_mut!(PROCESS_TABLE_POOL) };
+    let mut space = AddressSpace::new(pool, Tlb { mmu_on: true }).map_err(MmuError::Tables)?;
+    with_address_space(|kernel| {
+        let slots: heapless::Vec<usize, 8> = kernel.root_tables().take(8).collect();
+        slots.iter().try_for_each(|&slot| {
+            space
+                .share_root_entries(kernel, slot..slot + 1)
+                .map_err(|error| MmuError::Map {
+                    what: "the kernel's part of a process table",
+                    error,
+                })
+        })
+    })
+    .ok_or(MmuError::NotOn)??;
+    Ok(space)
+}
 
 /// What each mapped range is, for the banner.
 type Labels = heapless::Vec<(Range<u64>, &'static str), 48>;

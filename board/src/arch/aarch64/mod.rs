@@ -5,6 +5,7 @@ use core::arch::global_asm;
 pub mod cache;
 pub mod cpu;
 mod critical_section;
+pub mod el0;
 pub mod exception;
 pub mod fault_probe;
 pub mod layout;

@@ -1,6 +1,7 @@
 // The EL1 exception vector table: 4 groups (current EL on SP_EL0, current EL on SP_ELx,
 // lower EL AArch64, lower EL AArch32) x 4 kinds (synchronous, IRQ, FIQ, SError).
-// Every entry saves the full register frame on SP_EL1 and calls
+// Every entry from EL1 (and from AArch32, which never runs) saves the full register frame on
+// SP_EL1 and calls
 // `__board_exception(vector_index, &mut ExceptionFrame)`; if that returns, the frame
 // (possibly changed) is restored and `eret` resumes.
 
@@ -12,6 +13,15 @@
     stp     x0, x1, [sp, #0]
     mov     x0, #\index
     b       __exception_common
+.endm
+
+// From EL0 (AArch64): every kind leaves the process for the kernel (`__el0_exception` in
+// el0.s), which saves the user registers in the running process's context.
+.macro VECTOR_EL0 index
+    .balign 0x80
+    stp     x0, x1, [sp, #-16]!
+    mov     x0, #\index
+    b       __el0_exception
 .endm
 
 .section .text.__exception_vectors, "ax"
@@ -26,10 +36,10 @@ __exception_vectors:
     VECTOR 5
     VECTOR 6
     VECTOR 7
-    VECTOR 8
-    VECTOR 9
-    VECTOR 10
-    VECTOR 11
+    VECTOR_EL0 8
+    VECTOR_EL0 9
+    VECTOR_EL0 10
+    VECTOR_EL0 11
     VECTOR 12
     VECTOR 13
     VECTOR 14

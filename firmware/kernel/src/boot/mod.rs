@@ -141,6 +141,15 @@ fn print_statistics_lines(system: &stage3_mount::System) {
             s.faults
         );
     }
+    // The scheduler's accounting: what each component's slices took, host calls included.
+    for component in system.runtime.components() {
+        defmt::info!(
+            "stats: component {=str}: {=u64} ticks used, {=u32} restarts",
+            component.name,
+            component.used_ticks,
+            component.restarts
+        );
+    }
     for (component, counts) in system.runtime.log_counts() {
         defmt::info!(
             "stats: log budget {=str}: {=u64} lines written, {=u64} dropped over budget",
@@ -164,9 +173,9 @@ fn heartbeat(system: &stage3_mount::System) {
     let sent: u64 = system.runtime.queue_stats().iter().map(|q| q.sent).sum();
     board::console::droppable(ruvix_log_ring::KERNEL_SOURCE, || {
         defmt::info!(
-            "running: up {=u64} s, {=u64} scheduler rounds, {=u64} messages sent",
+            "running: up {=u64} s, {=u64} slices, {=u64} messages sent",
             board::timer::uptime().as_secs(),
-            system.runtime.rounds(),
+            system.runtime.slices(),
             sent
         )
     });

@@ -25,8 +25,9 @@
 //!   operation itself* — retries the send or receive, hands a received message over through
 //!   the guest's `cabi_realloc`, stores the result — and resumes the guest as if the call had
 //!   returned. A message leaves a queue only once it is in the receiver's memory: none is lost
-//!   or duplicated. The order in which tasks run is [`policy`]: rounds in which every ready
-//!   task gets one slice, in priority order.
+//!   or duplicated. The order in which tasks run is [`policy`]: strict priority with a
+//!   guaranteed share, and equal priorities fair by the time their slices took (host calls,
+//!   which also cost fuel, included).
 //! - A trap ends the component's instance (all its tasks); its restart policy brings it back
 //!   (fresh store, same capabilities, rate-limited, a bounded number of times) or stops it for
 //!   good. Everything is reported through [`Platform::event`].
@@ -107,11 +108,14 @@ pub use abi::{CallError, GuestFault};
 pub use error::MountError;
 pub use event::{FaultReason, RuntimeEvent};
 pub use host::calls::MAX_LOG_LINE;
+pub use host::link::HOST_CALL_FUEL;
 pub use host::log_budget::LogCounts;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};
-pub use policy::{ComponentState, FaultDecision, StopReason, TaskId, TaskState, WaitOn};
+pub use policy::{
+    ComponentState, FaultDecision, GUARANTEED_SHARE_MS, StopReason, TaskId, TaskState, WaitOn,
+};
 pub use runtime::Runtime;
 pub use stats::{
     ComponentInfo, ComponentMount, MountReport, SliceOutcome, Step, TaskInfo, TaskStats,

@@ -1,18 +1,27 @@
 //! The scheduling and restart policy, as pure logic: which task runs next, who waits for what,
 //! when a faulted component comes back. No interpreter here; [`crate::Runtime`] drives it.
 //!
-//! # Scheduling: rounds, priority within a round
+//! # Scheduling: strict priority, a guaranteed share, fair by time used
 //!
-//! Tasks are cooperative. A *round* gives every ready task one turn (one slice: until it yields,
-//! blocks, sleeps or spends its fuel slice). Within a round, ready tasks run in priority order
-//! (0 = most urgent), ties in task order. When every ready task has had its turn, a new round
-//! starts. So
-//! - a ready task waits at most one round — a task that never blocks (a spinner) takes one
-//!   slice per round and cannot starve anyone, whatever its priority;
-//! - priority orders the tasks within a round: the urgent ones go first after every wake-up.
+//! Tasks are cooperative: a task runs one *slice* — until it yields, blocks, sleeps or spends
+//! its fuel slice (host calls are charged to that fuel too, see [`crate::HOST_CALL_FUEL`]). At
+//! every slice boundary [`Scheduler::pick`] chooses the next task:
+//! 1. **Guaranteed share.** A ready task that has waited [`GUARANTEED_SHARE_MS`] or more runs
+//!    next (the longest-waiting first), whatever its priority: nothing ready starves for ever,
+//!    and a task of any priority gets at least one slice in every such period.
+//! 2. **Strict priority.** Otherwise only the most urgent ready tasks (0 = most urgent) are
+//!    candidates: while a more urgent task is ready, a less urgent one does not run.
+//! 3. **Fair by time used.** Among those, the task whose *component* has used the least time
+//!    runs (ties: the task that ran least recently). Time is what the runtime measured around
+//!    each slice ([`Scheduler::charge`]): the interpreter's work and the kernel's work in the
+//!    component's host calls alike. So two components of equal priority get equal CPU time,
+//!    however short or long their slices are — a component whose slices are long gets fewer
+//!    of them.
 //!
-//! A task woken mid-round (its queue changed, its deadline passed) still gets its turn in this
-//! round if it has not had it, in priority order; otherwise it waits for the next round.
+//! A component that wakes after waiting (every task of it was blocked, sleeping or down)
+//! resumes at the current virtual time, not at the small total it had when it went to sleep:
+//! sleeping earns no credit to spend in a burst later. (The same rule as a CFS run queue's
+//! `min_vruntime`.)
 //!
 //! # Waiting
 //!
@@ -146,13 +155,19 @@ pub enum FaultDecision {
     Stop(StopReason),
 }
 
+/// How long a ready task waits at most before it runs, whatever its priority (the guaranteed
+/// share: at least one slice per period for every ready task).
+pub const GUARANTEED_SHARE_MS: u32 = 100;
+
 #[derive(Clone, Debug)]
 struct Task {
     component: usize,
     priority: u8,
     state: TaskState,
-    /// Whether it had its turn in the current round.
-    ran_in_round: bool,
+    /// The tick at which it last became ready (for the guaranteed share).
+    ready_since: u64,
+    /// The slice number it last ran in, 0 for never (ties in fairness go to the least recent).
+    last_slice: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -162,15 +177,26 @@ struct Component {
     restarts: u32,
     last_start: u64,
     state: ComponentState,
+    /// Ticks its slices took, host calls included, over the life of the system.
+    used_ticks: u64,
+    /// Its place in the fair share: `used_ticks`, moved forward to the virtual clock when it
+    /// wakes from waiting.
+    vtime: u64,
 }
 
-/// The scheduler: task states, rounds, restart bookkeeping. See the module docs.
+/// The scheduler: task states, the fair-share clocks, restart bookkeeping. See the module docs.
 #[derive(Clone, Debug)]
 pub struct Scheduler {
     ticks_per_second: u64,
+    guarantee_ticks: u64,
     tasks: alloc::vec::Vec<Task>,
     components: alloc::vec::Vec<Component>,
-    rounds: u64,
+    /// The latest tick seen by [`Scheduler::pick`].
+    clock: u64,
+    /// The virtual time of the latest pick (never goes back).
+    vclock: u64,
+    /// Slices started so far.
+    slices: u64,
 }
 
 impl Scheduler {
@@ -178,9 +204,12 @@ impl Scheduler {
     pub fn new(ticks_per_second: u64) -> Scheduler {
         Scheduler {
             ticks_per_second,
+            guarantee_ticks: ms_to_ticks(GUARANTEED_SHARE_MS, ticks_per_second),
             tasks: alloc::vec::Vec::new(),
             components: alloc::vec::Vec::new(),
-            rounds: 0,
+            clock: 0,
+            vclock: 0,
+            slices: 0,
         }
     }
 
@@ -196,6 +225,8 @@ impl Scheduler {
             restarts: 0,
             last_start: now,
             state: ComponentState::Running,
+            used_ticks: 0,
+            vtime: self.vclock,
         });
         self.components.len().saturating_sub(1)
     }
@@ -207,7 +238,8 @@ impl Scheduler {
             component,
             priority,
             state: TaskState::Ready,
-            ran_in_round: false,
+            ready_since: self.clock,
+            last_slice: 0,
         });
         id
     }
@@ -242,9 +274,14 @@ impl Scheduler {
         self.components.get(component).map_or(0, |c| c.restarts)
     }
 
-    /// Rounds started so far.
-    pub fn rounds(&self) -> u64 {
-        self.rounds
+    /// Slices started so far.
+    pub fn slices(&self) -> u64 {
+        self.slices
+    }
+
+    /// Ticks `component`'s slices have taken so far (host calls included).
+    pub fn used_ticks(&self, component: usize) -> u64 {
+        self.components.get(component).map_or(0, |c| c.used_ticks)
     }
 
     /// Whether some task is ready (or sleeping with a deadline at or before `now`).
@@ -257,58 +294,101 @@ impl Scheduler {
     }
 
     /// The next task to run at tick `now`, marked running; `None` if no task is ready. Wakes the
-    /// sleepers whose deadline has passed, and starts a new round when every ready task has had
-    /// its turn in this one.
+    /// sleepers whose deadline has passed. See the module docs for the order.
     pub fn pick(&mut self, now: u64) -> Option<TaskId> {
-        for task in &mut self.tasks {
-            if let TaskState::Sleeping { until } = task.state
+        self.clock = self.clock.max(now);
+        for index in 0..self.tasks.len() {
+            if let Some(TaskState::Sleeping { until }) = self.tasks.get(index).map(|t| t.state)
                 && until <= now
             {
-                task.state = TaskState::Ready;
+                self.make_ready(index);
             }
         }
-        // The first pick starts round 1.
-        let index = match self.best_ready().filter(|_| self.rounds > 0) {
-            Some(index) => index,
-            None => {
-                if !self.tasks.iter().any(|t| t.state == TaskState::Ready) {
-                    return None;
-                }
-                self.rounds = self.rounds.saturating_add(1);
-                for task in &mut self.tasks {
-                    task.ran_in_round = false;
-                }
-                self.best_ready()?
-            }
-        };
+        let index = self.starved().or_else(|| self.fairest_urgent())?;
+        // Slices count from 1: a task that never ran (0) is the least recent.
+        self.slices = self.slices.saturating_add(1);
         let task = self.tasks.get_mut(index)?;
         task.state = TaskState::Running;
-        task.ran_in_round = true;
+        task.last_slice = self.slices;
+        if let Some(component) = self.components.get(task.component) {
+            self.vclock = self.vclock.max(component.vtime);
+        }
         Some(TaskId(u32::try_from(index).ok()?))
     }
 
-    /// The ready task that has not had its turn this round with the best (priority, id).
-    fn best_ready(&self) -> Option<usize> {
+    /// The ready task that has waited longest, if it has waited the guaranteed-share period.
+    fn starved(&self) -> Option<usize> {
+        let clock = self.clock;
+        self.ready_tasks()
+            .filter(|(_, t)| clock.saturating_sub(t.ready_since) >= self.guarantee_ticks)
+            .min_by_key(|(index, t)| (t.ready_since, *index))
+            .map(|(index, _)| index)
+    }
+
+    /// Among the most urgent ready tasks, the one whose component has used the least time.
+    fn fairest_urgent(&self) -> Option<usize> {
+        let urgent = self.ready_tasks().map(|(_, t)| t.priority).min()?;
+        self.ready_tasks()
+            .filter(|(_, t)| t.priority == urgent)
+            .min_by_key(|(index, t)| {
+                let vtime = self.components.get(t.component).map_or(0, |c| c.vtime);
+                (vtime, t.last_slice, *index)
+            })
+            .map(|(index, _)| index)
+    }
+
+    fn ready_tasks(&self) -> impl Iterator<Item = (usize, &Task)> + '_ {
         self.tasks
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.state == TaskState::Ready && !t.ran_in_round)
-            .min_by_key(|(index, t)| (t.priority, *index))
-            .map(|(index, _)| index)
+            .filter(|(_, t)| t.state == TaskState::Ready)
+    }
+
+    /// Makes task `index` ready; a component waking from waiting joins at the virtual clock.
+    fn make_ready(&mut self, index: usize) {
+        let Some(component) = self.tasks.get(index).map(|t| t.component) else {
+            return;
+        };
+        let waking = !self.tasks.iter().enumerate().any(|(other, t)| {
+            other != index
+                && t.component == component
+                && matches!(t.state, TaskState::Ready | TaskState::Running)
+        });
+        if waking && let Some(c) = self.components.get_mut(component) {
+            c.vtime = c.vtime.max(self.vclock);
+        }
+        if let Some(task) = self.tasks.get_mut(index) {
+            task.state = TaskState::Ready;
+            task.ready_since = self.clock;
+        }
+    }
+
+    /// `task`'s slice took `ticks` (host calls included): charged to its component.
+    pub fn charge(&mut self, task: TaskId, ticks: u64) {
+        let Some(component) = self.tasks.get(task.index()).map(|t| t.component) else {
+            return;
+        };
+        if let Some(c) = self.components.get_mut(component) {
+            c.used_ticks = c.used_ticks.saturating_add(ticks);
+            c.vtime = c.vtime.saturating_add(ticks);
+        }
     }
 
     /// Moves the running `task` to `state`; false if it was not running.
     fn settle(&mut self, task: TaskId, state: TaskState) -> bool {
-        match self.tasks.get_mut(task.index()) {
-            Some(t) if t.state == TaskState::Running => {
-                t.state = state;
-                true
-            }
-            _ => false,
+        let index = task.index();
+        if self.tasks.get(index).map(|t| t.state) != Some(TaskState::Running) {
+            return false;
         }
+        if state == TaskState::Ready {
+            self.make_ready(index);
+        } else if let Some(t) = self.tasks.get_mut(index) {
+            t.state = state;
+        }
+        true
     }
 
-    /// The running `task` yielded or spent its fuel slice: ready again (next round).
+    /// The running `task` yielded or spent its fuel slice: ready again.
     pub fn ready(&mut self, task: TaskId) -> bool {
         self.settle(task, TaskState::Ready)
     }
@@ -336,9 +416,9 @@ impl Scheduler {
     /// `wait` may now succeed: every task blocked on it is ready. Returns how many woke.
     pub fn notify(&mut self, wait: WaitOn) -> usize {
         let mut woken = 0usize;
-        for task in &mut self.tasks {
-            if task.state == TaskState::Blocked(wait) {
-                task.state = TaskState::Ready;
+        for index in 0..self.tasks.len() {
+            if self.tasks.get(index).map(|t| t.state) == Some(TaskState::Blocked(wait)) {
+                self.make_ready(index);
                 woken = woken.saturating_add(1);
             }
         }
@@ -390,8 +470,11 @@ impl Scheduler {
             c.last_start = now;
             c.state = ComponentState::Running;
         }
-        for task in self.tasks.iter_mut().filter(|t| t.component == component) {
-            task.state = TaskState::Ready;
+        self.clock = self.clock.max(now);
+        for index in 0..self.tasks.len() {
+            if self.tasks.get(index).map(|t| t.component) == Some(component) {
+                self.make_ready(index);
+            }
         }
     }
 

@@ -243,6 +243,12 @@ impl<P: Platform + 'static> Runtime<P> {
             }
             Ran::Fault(reason) => self.fault(task, &reason),
         };
+        // The whole slice is the component's: interpreter, host calls, fault handling.
+        let ticks = self.now().saturating_sub(now);
+        self.scheduler.charge(task, ticks);
+        if let Some(t) = self.tasks.get_mut(task.index()) {
+            t.stats.ticks = t.stats.ticks.saturating_add(ticks);
+        }
         self.wake_queue_waiters();
         Step::Ran { task, outcome }
     }
@@ -527,6 +533,7 @@ impl<P: Platform + 'static> Runtime<P> {
                     name: &component.name,
                     state: self.scheduler.component_state(index)?,
                     restarts: self.scheduler.restarts(index),
+                    used_ticks: self.scheduler.used_ticks(index),
                 })
             })
     }
@@ -559,9 +566,9 @@ impl<P: Platform + 'static> Runtime<P> {
         self.components.iter().map(|c| &*c.blueprint.caps)
     }
 
-    /// Rounds the scheduler has started (each gives every ready task one slice).
-    pub fn rounds(&self) -> u64 {
-        self.scheduler.rounds()
+    /// Slices the scheduler has started.
+    pub fn slices(&self) -> u64 {
+        self.scheduler.slices()
     }
 
     /// A copy of `length` bytes at `offset` of RAM region `region` (e.g. the sink's summary);

@@ -95,6 +95,8 @@ pub struct TaskStats {
     pub sleeps: u64,
     /// Traps.
     pub faults: u64,
+    /// Counter ticks its slices took, host calls included (what the fair share counts).
+    pub ticks: u64,
 }
 
 /// A task as [`crate::Runtime::tasks`] lists it.
@@ -123,4 +125,6 @@ pub struct ComponentInfo<'a> {
     pub state: ComponentState,
     /// Restarts so far.
     pub restarts: u32,
+    /// Counter ticks its tasks' slices took, host calls included (what the fair share counts).
+    pub used_ticks: u64,
 }

@@ -131,9 +131,9 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
         .map(|t| t.stats.fuel)
         .sum();
     println!(
-        "demo: {slices} slices, {} rounds, {received} messages in {elapsed:?} ({:.0} messages/s native), \
+        "demo: {slices} slices, {} scheduler slices, {received} messages in {elapsed:?} ({:.0} messages/s native), \
          {} fuel per message through sensor+filter+sink",
-        runtime.rounds(),
+        runtime.slices(),
         received as f64 / elapsed.as_secs_f64(),
         sink_fuel / received
     );

@@ -235,7 +235,7 @@ name = "duo"
 wasm = "duo.wasm"
 memory = "128 KiB"
 fuel_slice = 100000
-entry_points = [{ export = "a", priority = 1 }, { export = "b", priority = 2 }]
+entry_points = [{ export = "a", priority = 1 }, { export = "b", priority = 1 }]
 restart = { policy = "restart", max_restarts = 1, min_run_ms = 1 }
 "#;
     let manifest = system(&[duo.to_string(), ram_region("out", r#"duo = "rw""#)]);
@@ -286,9 +286,10 @@ restart = { policy = "restart", max_restarts = 1, min_run_ms = 1 }
 }
 
 #[test]
-fn a_runaway_at_top_priority_takes_one_slice_per_round() {
-    let mut spinner = component("spinner", 1000, "", NEVER);
-    spinner = spinner.replace("\"run\" }", "\"run\", priority = 0 }");
+fn a_runaway_at_top_priority_leaves_a_less_urgent_task_its_guaranteed_share() {
+    // 1,000,000 fuel = 10 ms of the fake clock per slice of the runaway.
+    let spinner =
+        component("spinner", 1_000_000, "", NEVER).replace("\"run\" }", "\"run\", priority = 0 }");
     let yielder =
         component("yielder", 1000, "", NEVER).replace("\"run\" }", "\"run\", priority = 15 }");
     let manifest = system(&[spinner, yielder]);
@@ -297,31 +298,88 @@ fn a_runaway_at_top_priority_takes_one_slice_per_round() {
         module(r#"(func (export "run") (loop $l (call $yield) (br $l)))"#),
     ];
     let mut runtime = boot(&manifest, wasm);
-    let steps: Vec<Step> = (0..200).map(|_| step(&mut runtime)).collect();
-    for pair in steps.chunks(2) {
-        assert!(
+    let steps: Vec<Step> = (0..220).map(|_| step(&mut runtime)).collect();
+    let yields: Vec<usize> = (0..steps.len())
+        .filter(|&i| {
             matches!(
-                pair,
-                [
-                    Step::Ran {
-                        outcome: SliceOutcome::Preempted,
-                        ..
-                    },
-                    Step::Ran {
-                        outcome: SliceOutcome::Yielded,
-                        ..
-                    }
-                ]
-            ),
-            "{pair:?}"
-        );
-    }
-    let spinner = runtime.task(ruvix_runtime::TaskId(0)).unwrap();
-    assert_eq!(spinner.stats.slices, 100);
+                steps[i],
+                Step::Ran {
+                    outcome: SliceOutcome::Yielded,
+                    ..
+                }
+            )
+        })
+        .collect();
+    // Every other slice is the runaway's, preempted at its fuel slice.
+    assert!(steps.iter().all(|s| matches!(
+        s,
+        Step::Ran {
+            outcome: SliceOutcome::Preempted | SliceOutcome::Yielded,
+            ..
+        }
+    )));
+    // The yielder runs once per guaranteed-share period (100 ms = 10 of the runaway's slices),
+    // no more and no less.
+    let seconds = runtime.platform().clock as f64 / 1e6;
+    let expected = seconds * 1000.0 / f64::from(ruvix_runtime::GUARANTEED_SHARE_MS);
     assert!(
-        spinner.stats.fuel >= 99 * 1000 && spinner.stats.fuel <= 100 * 1000 + 100,
-        "{:?}",
-        spinner.stats
+        (yields.len() as f64 - expected).abs() <= 1.5,
+        "{} yields in {seconds} s: {yields:?}",
+        yields.len()
     );
-    assert_eq!(runtime.rounds(), 100);
+    assert!(yields.windows(2).all(|w| w[1] - w[0] >= 10), "{yields:?}");
+    let spinner = runtime.task(ruvix_runtime::TaskId(0)).unwrap();
+    assert_eq!(
+        spinner.stats.slices + yields.len() as u64,
+        steps.len() as u64
+    );
+    assert_eq!(runtime.slices(), steps.len() as u64);
+}
+
+#[test]
+fn a_loop_of_host_calls_spends_its_fuel_slice_on_them() {
+    // Two cheap host calls per turn of a loop of a few wasm instructions: `regions.size` on a
+    // handle it does not hold, and writing the turn count into its region. Every call costs
+    // HOST_CALL_FUEL, so the slice ends after about fuel_slice / HOST_CALL_FUEL calls instead of
+    // after thousands of uncounted ones.
+    let fuel_slice = 10_000;
+    let flooder = component("flooder", fuel_slice, "", NEVER);
+    let manifest = system(&[flooder, ram_region("out", r#"flooder = "rw""#)]);
+    let wasm = module(
+        r#"
+  (func (export "run")
+    (call $init)
+    (loop $l
+      (call $size (i32.const 99) (i32.const 0x100))
+      (i32.store (i32.const 0x200) (i32.add (i32.load (i32.const 0x200)) (i32.const 1)))
+      (call $dump (i32.const 0) (i32.const 0x200) (i32.const 4))
+      (br $l)))
+"#,
+    );
+    let mut runtime = boot(&manifest, vec![wasm]);
+    let first = step(&mut runtime);
+    assert!(
+        matches!(
+            first,
+            Step::Ran {
+                outcome: SliceOutcome::Preempted,
+                ..
+            }
+        ),
+        "{first:?}"
+    );
+    let turns = u64::from(word(&runtime, 0));
+    // 100 fuel a call (HOST_CALL_FUEL), written out so that changing the price fails here.
+    assert_eq!(ruvix_runtime::HOST_CALL_FUEL, 100);
+    let paid_for = fuel_slice / (2 * 100);
+    assert!(
+        (paid_for * 3 / 4..=paid_for).contains(&turns),
+        "{turns} turns in one slice, {paid_for} paid for"
+    );
+    let task = runtime.task(ruvix_runtime::TaskId(0)).unwrap();
+    assert!(
+        task.stats.fuel >= fuel_slice && task.stats.fuel <= fuel_slice + 2 * 100,
+        "{:?}",
+        task.stats
+    );
 }

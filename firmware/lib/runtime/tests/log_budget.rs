@@ -1,4 +1,4 @@
-//! The log budget with the real components (`components/flood.toml`): the flooders' lines
+//! The log budget with the real components (`components/log-flood.toml`): the flooders' lines
 //! beyond their budgets are dropped and counted, their calls still succeed (they keep
 //! running), and the pipeline's components lose nothing.
 
@@ -9,7 +9,7 @@ use common::{TICKS_PER_SECOND, mount_components, step};
 #[test]
 fn flooders_are_held_to_their_budgets() {
     common::with_big_stack(|| {
-        let (mut runtime, _, manifest) = mount_components("flood.toml");
+        let (mut runtime, _, manifest) = mount_components("log-flood.toml");
         while runtime.platform().clock < 4 * TICKS_PER_SECOND {
             step(&mut runtime);
         }

@@ -104,7 +104,7 @@ fn misbehaving_components_are_contained_and_the_pipeline_goes_on_body() {
     let mut runtime = mount_manifest(&manifest);
     let started = std::time::Instant::now();
     let (fuel, received) = run_to_milestone(&mut runtime);
-    let rounds_at_milestone = runtime.rounds();
+    let slices_at_milestone = runtime.slices();
 
     // Go on until the violator has yielded 10,000 times, the counter has reported its rate and
     // both crashers have settled.
@@ -267,17 +267,17 @@ fn misbehaving_components_are_contained_and_the_pipeline_goes_on_body() {
     drop(platform);
 
     // Throughput with the spinner, against the same system without it, per simulated time
-    // (fuel): the spinner's fuel slice must leave the pipeline at least half of it.
+    // (fuel): the spinner must leave the pipeline at least 80 % of it.
     let mut without = mount_manifest(&test_manifest(false));
     let (fuel_without, received_without) = run_to_milestone(&mut without);
     let with_rate = received as f64 / fuel as f64;
     let without_rate = received_without as f64 / fuel_without as f64;
     let ratio = with_rate / without_rate;
     println!(
-        "test system: {received} messages by the milestone, {rounds_at_milestone} rounds, {fuel} fuel; \
-         without spinner {received_without} messages, {} rounds, {fuel_without} fuel; throughput ratio {ratio:.2}; \
+        "test system: {received} messages by the milestone, {slices_at_milestone} slices, {fuel} fuel; \
+         without spinner {received_without} messages, {} slices, {fuel_without} fuel; throughput ratio {ratio:.2}; \
          {counter_rate}; {elapsed:?}",
-        without.rounds()
+        without.slices()
     );
     for task in runtime.tasks() {
         println!(
@@ -285,15 +285,10 @@ fn misbehaving_components_are_contained_and_the_pipeline_goes_on_body() {
             task.component, task.export, task.state, task.stats
         );
     }
+    // The spinner is less urgent than the pipeline: it runs only when the pipeline waits, or
+    // for its guaranteed share.
     assert!(
-        ratio >= 0.5,
+        ratio >= 0.8,
         "pipeline throughput with the spinner is {ratio:.2} of without"
-    );
-    // Per scheduler round the pipeline moves the same (a queue's depth per round).
-    let per_round = received as f64 / rounds_at_milestone as f64;
-    let per_round_without = received_without as f64 / without.rounds() as f64;
-    assert!(
-        per_round >= 0.9 * per_round_without,
-        "{per_round} vs {per_round_without} per round"
     );
 }

@@ -3,7 +3,7 @@
 use core::fmt;
 use core::ops::ControlFlow;
 
-use crate::descriptor::{self, Entry, VALID, classify, entry_size, index, leaf_address};
+use crate::descriptor::{self, Entry, TABLE, VALID, classify, entry_size, index, leaf_address};
 use crate::{
     Attributes, BLOCK_SIZE, ENTRIES_PER_TABLE, MapError, NoTlbMaintenance, Operand, PA_LIMIT,
     PAGE_SIZE, TableAllocator, TableError, TlbMaintenance, VA_LIMIT,
@@ -15,6 +15,15 @@ const ROOT_LEVEL: u8 = 1;
 const BLOCK_LEVEL: u8 = 2;
 /// The level of 4 KiB pages.
 const PAGE_LEVEL: u8 = 3;
+/// Virtual addresses one root (level-1) entry covers.
+const L1_SPAN: u64 = 1 << 30;
+
+/// The first virtual address of root slot `slot`.
+fn slot_va(slot: usize) -> u64 {
+    u64::try_from(slot)
+        .unwrap_or(u64::MAX)
+        .saturating_mul(L1_SPAN)
+}
 
 /// Which leaf sizes [`AddressSpace::map`] may use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,6 +190,8 @@ pub struct AddressSpace<A: TableAllocator, T: TlbMaintenance = NoTlbMaintenance>
     tables: A,
     tlb: T,
     root: u64,
+    /// Root slots whose tables belong to another address space (bit `i % 64` of word `i / 64`).
+    shared: [u64; ENTRIES_PER_TABLE / 64],
 }
 
 impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
@@ -195,7 +206,89 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         for i in 0..ENTRIES_PER_TABLE {
             tables.write(root, i, 0)?;
         }
-        Ok(Self { tables, tlb, root })
+        Ok(Self {
+            tables,
+            tlb,
+            root,
+            shared: [0; ENTRIES_PER_TABLE / 64],
+        })
+    }
+
+    /// Makes root slots `slots` (each 1 GiB of virtual addresses) point at the same level-2
+    /// tables as in `owner`: what `owner` maps there, this space maps too, and every later
+    /// change `owner` makes below the root shows here at once. This is how each process's table
+    /// contains the kernel (EL1-only, global) beside its own user mappings. The shared slots
+    /// cannot be changed through this space ([`MapError::Shared`]), are never freed by it, and
+    /// are left out of its [`AddressSpace::translate`] and [`AddressSpace::for_each_mapping`]
+    /// (ask the owner).
+    /// Each slot must be empty here and hold a table in `owner`.
+    pub fn share_root_entries<B: TableAllocator, U: TlbMaintenance>(
+        &mut self,
+        owner: &AddressSpace<B, U>,
+        slots: core::ops::Range<usize>,
+    ) -> Result<(), MapError> {
+        // Check every slot first, so a refusal changes nothing.
+        for slot in slots.clone() {
+            let mine = self.root_entry(slot)?;
+            let theirs = owner.root_entry(slot)?;
+            if mine != 0 || theirs & (VALID | TABLE) != VALID | TABLE {
+                return Err(MapError::ShareSlot { slot });
+            }
+        }
+        for slot in slots {
+            let entry = owner.root_entry(slot)?;
+            self.tables
+                .write(self.root, slot, entry)
+                .map_err(|error| MapError::Table {
+                    va: slot_va(slot),
+                    error,
+                })?;
+            if let Some(word) = self.shared.get_mut(slot / 64) {
+                *word |= 1 << (slot % 64);
+            }
+        }
+        self.tlb.publish();
+        Ok(())
+    }
+
+    /// The root slots that hold a table (what a process space shares of the kernel's).
+    pub fn root_tables(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..ENTRIES_PER_TABLE).filter(|&slot| {
+            self.root_entry(slot)
+                .is_ok_and(|entry| entry & (VALID | TABLE) == VALID | TABLE)
+        })
+    }
+
+    fn root_entry(&self, slot: usize) -> Result<u64, MapError> {
+        if slot >= ENTRIES_PER_TABLE {
+            return Err(MapError::ShareSlot { slot });
+        }
+        self.tables
+            .read(self.root, slot)
+            .map_err(|error| MapError::Table {
+                va: slot_va(slot),
+                error,
+            })
+    }
+
+    fn is_shared(&self, slot: usize) -> bool {
+        self.shared
+            .get(slot / 64)
+            .is_some_and(|word| word & (1 << (slot % 64)) != 0)
+    }
+
+    /// Refuses a change to `va..end` that touches a shared root slot.
+    fn check_not_shared(&self, va: u64, end: u64) -> Result<(), MapError> {
+        let first = usize::try_from(va / L1_SPAN).unwrap_or(usize::MAX);
+        let last = usize::try_from((end - 1) / L1_SPAN).unwrap_or(usize::MAX);
+        for slot in first..=last {
+            if self.is_shared(slot) {
+                return Err(MapError::Shared {
+                    va: va.max(slot_va(slot)),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Physical address of the level-1 table, for `TTBR0_EL1`.
@@ -236,6 +329,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     ) -> Result<(), MapError> {
         let end = check_va_range(va, size)?;
         check_pa_range(pa, size)?;
+        self.check_not_shared(va, end)?;
         let bits = encode(va, attrs)?;
         // Check first, so a refusal leaves the tables untouched.
         if let Some((start, end)) = self.find(va, end, true)? {
@@ -274,6 +368,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     /// attributes outside the range; tables left empty are freed.
     pub fn unmap(&mut self, va: u64, size: u64) -> Result<(), MapError> {
         let end = check_va_range(va, size)?;
+        self.check_not_shared(va, end)?;
         if let Some((start, end)) = self.find(va, end, false)? {
             return Err(MapError::NotMapped { start, end });
         }
@@ -286,6 +381,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     /// physical addresses). Blocks straddling either end are split first.
     pub fn protect(&mut self, va: u64, size: u64, attrs: Attributes) -> Result<(), MapError> {
         let end = check_va_range(va, size)?;
+        self.check_not_shared(va, end)?;
         let bits = encode(va, attrs)?;
         if let Some((start, end)) = self.find(va, end, false)? {
             return Err(MapError::NotMapped { start, end });
@@ -298,7 +394,7 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
     /// Where `va` leads, if it is mapped (`None` also for a leaf whose attributes
     /// [`Attributes::decode`] refuses, which this crate never writes).
     pub fn translate(&self, va: u64) -> Option<Translation> {
-        if va >= VA_LIMIT {
+        if va >= VA_LIMIT || self.is_shared(index(va, ROOT_LEVEL)) {
             return None;
         }
         let mut table = self.root;
@@ -388,6 +484,10 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         F: FnMut(u64, u64, Piece) -> ControlFlow<()>,
     {
         for chunk in chunks(level, start, end) {
+            // The owner's tables are the owner's to walk (and may live outside our allocator).
+            if level == ROOT_LEVEL && self.is_shared(chunk.index) {
+                continue;
+            }
             let descriptor = self.read(table, chunk.index, chunk.start)?;
             let flow = match classify(descriptor, level) {
                 Entry::Invalid => f(chunk.start, chunk.end, Piece::Hole),
@@ -592,6 +692,10 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         // invalidating a run once is still break-before-make.
         let mut cleared: Option<(u64, u64)> = None;
         for chunk in chunks(level, start, end) {
+            // The owner's tables are the owner's to walk (and may live outside our allocator).
+            if level == ROOT_LEVEL && self.is_shared(chunk.index) {
+                continue;
+            }
             let descriptor = self.read(table, chunk.index, chunk.start)?;
             match classify(descriptor, level) {
                 Entry::Invalid => {}
@@ -664,6 +768,10 @@ impl<A: TableAllocator, T: TlbMaintenance> AddressSpace<A, T> {
         let mut broken = [0u64; ENTRIES_PER_TABLE / 64];
         let mut range: Option<(u64, u64)> = None;
         for chunk in chunks(level, start, end) {
+            // The owner's tables are the owner's to walk (and may live outside our allocator).
+            if level == ROOT_LEVEL && self.is_shared(chunk.index) {
+                continue;
+            }
             let descriptor = self.read(table, chunk.index, chunk.start)?;
             match classify(descriptor, level) {
                 Entry::Invalid => {}

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::descriptor::{
-    AF, AP_EL0, AP_READ_ONLY, ATTR_INDEX_MASK, ATTR_INDEX_SHIFT, PXN, SH_INNER, SH_OUTER, UXN,
+    AF, AP_EL0, AP_READ_ONLY, ATTR_INDEX_MASK, ATTR_INDEX_SHIFT, NG, PXN, SH_INNER, SH_OUTER, UXN,
 };
 
 /// Memory type of a mapping; each is one fixed `MAIR_EL1` attribute index.
@@ -67,15 +67,23 @@ impl fmt::Display for Access {
 }
 
 /// Attributes of a mapping. Displays compactly, e.g. `normal RW XN`, `normal RO X`,
-/// `device RW XN`.
+/// `device RW XN`, and `user normal RO X` for an EL0 mapping.
+///
+/// A kernel mapping (`user == false`) is EL1-only: EL0 has no access, `executable` means EL1
+/// may execute it, and it is global. A user mapping (`user == true`) gives EL0 and EL1 the same
+/// `access`; `executable` means **EL0** may execute it — EL1 never may (PXN), so a user page is
+/// never kernel code and a kernel page never user code; it is not global (nG), so its TLB
+/// entries belong to the ASID of the address space that maps it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Attributes {
     /// Memory type.
     pub memory: MemoryKind,
     /// Read-only or read-write.
     pub access: Access,
-    /// Whether EL1 may execute from it (never at EL0).
+    /// Whether it is executable: by EL1 for a kernel mapping, by EL0 for a user one.
     pub executable: bool,
+    /// Whether EL0 may access it (a process's mapping).
+    pub user: bool,
 }
 
 /// Why [`Attributes`] cannot be encoded.
@@ -105,21 +113,41 @@ impl Attributes {
         Self::new(MemoryKind::NormalNonCacheable, Access::ReadWrite, false);
     /// MMIO: device, read-write, never executable.
     pub const DEVICE_RW: Self = Self::new(MemoryKind::Device, Access::ReadWrite, false);
+    /// A process's code: normal, read-only, executable at EL0 only.
+    pub const USER_RX: Self = Self::user(MemoryKind::Normal, Access::ReadOnly, true);
+    /// A process's read-only data: normal, read-only, never executable.
+    pub const USER_RO: Self = Self::user(MemoryKind::Normal, Access::ReadOnly, false);
+    /// A process's data: normal, read-write, never executable.
+    pub const USER_RW: Self = Self::user(MemoryKind::Normal, Access::ReadWrite, false);
 
-    /// Attributes from their parts (checked when encoded).
+    /// Kernel (EL1-only) attributes from their parts (checked when encoded).
     pub const fn new(memory: MemoryKind, access: Access, executable: bool) -> Self {
         Self {
             memory,
             access,
             executable,
+            user: false,
         }
     }
 
-    /// The attribute bits of a leaf descriptor (AttrIndx, AP, SH, AF, PXN, UXN); the caller
-    /// adds the valid/type bits and the output address.
+    /// User (EL0) attributes from their parts (checked when encoded).
+    pub const fn user(memory: MemoryKind, access: Access, executable: bool) -> Self {
+        Self {
+            memory,
+            access,
+            executable,
+            user: true,
+        }
+    }
+
+    /// The attribute bits of a leaf descriptor (AttrIndx, AP, SH, AF, nG, PXN, UXN); the
+    /// caller adds the valid/type bits and the output address.
     pub const fn encode(self) -> Result<u64, AttributeError> {
         if self.executable && matches!(self.memory, MemoryKind::Device) {
             return Err(AttributeError::ExecutableDevice);
+        }
+        if self.user {
+            return Ok(self.encode_user());
         }
         let mut bits = AF | UXN | (self.memory.attr_index() << ATTR_INDEX_SHIFT);
         bits |= match self.memory {
@@ -136,10 +164,30 @@ impl Attributes {
         Ok(bits)
     }
 
+    const fn encode_user(self) -> u64 {
+        let mut bits = AF | AP_EL0 | NG | PXN | (self.memory.attr_index() << ATTR_INDEX_SHIFT);
+        bits |= match self.memory {
+            MemoryKind::Device => SH_OUTER,
+            MemoryKind::Normal | MemoryKind::NormalNonCacheable => SH_INNER,
+        };
+        if matches!(self.access, Access::ReadOnly) {
+            bits |= AP_READ_ONLY;
+        }
+        if !self.executable {
+            bits |= UXN;
+        }
+        bits
+    }
+
     /// The attributes of a leaf descriptor; `None` for encodings this crate never writes
-    /// (an unused `AttrIndx`, or EL0 access).
+    /// (an unused `AttrIndx`, an EL0 mapping that EL1 may execute or that is global, a kernel
+    /// mapping EL0 may execute).
     pub const fn decode(descriptor: u64) -> Option<Self> {
-        if descriptor & AP_EL0 != 0 {
+        let user = descriptor & AP_EL0 != 0;
+        if user && (descriptor & PXN == 0 || descriptor & NG == 0) {
+            return None;
+        }
+        if !user && descriptor & UXN == 0 {
             return None;
         }
         let memory =
@@ -152,13 +200,18 @@ impl Attributes {
         } else {
             Access::ReadWrite
         };
-        Some(Self::new(memory, access, descriptor & PXN == 0))
+        if user {
+            Some(Self::user(memory, access, descriptor & UXN == 0))
+        } else {
+            Some(Self::new(memory, access, descriptor & PXN == 0))
+        }
     }
 }
 
 impl fmt::Display for Attributes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let exec = if self.executable { "X" } else { "XN" };
-        write!(f, "{} {} {}", self.memory, self.access, exec)
+        let user = if self.user { "user " } else { "" };
+        write!(f, "{user}{} {} {}", self.memory, self.access, exec)
     }
 }

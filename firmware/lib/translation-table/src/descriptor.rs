@@ -13,7 +13,7 @@ pub const PAGE: u64 = 1 << 1;
 pub const ATTR_INDEX_SHIFT: u32 = 2;
 /// Mask of `AttrIndx`.
 pub const ATTR_INDEX_MASK: u64 = 0b111 << ATTR_INDEX_SHIFT;
-/// AP\[1\] (bit 6): EL0 may access. Never set here.
+/// AP\[1\] (bit 6): EL0 may access. Set only in user mappings.
 pub const AP_EL0: u64 = 1 << 6;
 /// AP\[2\] (bit 7): read-only.
 pub const AP_READ_ONLY: u64 = 1 << 7;
@@ -25,7 +25,7 @@ pub const SH_OUTER: u64 = 0b10 << 8;
 pub const SH_INNER: u64 = 0b11 << 8;
 /// Bit 10: access flag; set so the first access does not fault.
 pub const AF: u64 = 1 << 10;
-/// Bit 11: not global. Never set: there is one address space.
+/// Bit 11: not global (the TLB entry belongs to the current ASID). Set only in user mappings.
 pub const NG: u64 = 1 << 11;
 /// Bit 52: contiguous hint. Never set.
 pub const CONTIGUOUS: u64 = 1 << 52;

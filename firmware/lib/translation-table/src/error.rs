@@ -76,6 +76,17 @@ pub enum MapError {
         /// End of that hole within the request.
         end: u64,
     },
+    /// The range lies in a part of the address space shared with another one (see
+    /// [`crate::AddressSpace::share_root_entries`]), which only its owner may change.
+    Shared {
+        /// First shared address in the request.
+        va: u64,
+    },
+    /// A root slot to share is out of range, already used here, or holds no table there.
+    ShareSlot {
+        /// The slot (index into the level-1 table).
+        slot: usize,
+    },
     /// A table for this address could not be allocated or accessed.
     Table {
         /// The address being worked on.
@@ -103,6 +114,14 @@ impl fmt::Display for MapError {
             Self::Attributes { va, error } => write!(f, "{va:#x}: {error}"),
             Self::AlreadyMapped { start, end } => write!(f, "{start:#x}..{end:#x} already mapped"),
             Self::NotMapped { start, end } => write!(f, "{start:#x}..{end:#x} not mapped"),
+            Self::Shared { va } => write!(
+                f,
+                "{va:#x} is in a shared part of the address space, changed only by its owner"
+            ),
+            Self::ShareSlot { slot } => write!(
+                f,
+                "root slot {slot} cannot be shared (out of range, in use here, or no table there)"
+            ),
             Self::Table { va, error } => write!(f, "translation table for {va:#x}: {error}"),
         }
     }

@@ -29,10 +29,21 @@
 //! | 1        | `0xFF`    | Normal, inner + outer write-back, RA/WA        | `Normal`             |
 //! | 2        | `0x44`    | Normal, inner + outer non-cacheable            | `NormalNonCacheable` |
 //!
-//! Every leaf descriptor has AF = 1 (no access-flag faults), AP\[1\] = 0 (EL1 only, EL0 has no
-//! access), UXN = 1, and PXN = 1 unless the mapping is executable. Normal memory is inner
-//! shareable; Device memory says outer shareable, which is what the hardware treats it as
-//! whatever SH says. Device memory is never executable.
+//! Every leaf descriptor has AF = 1 (no access-flag faults). A kernel mapping has AP\[1\] = 0
+//! (EL1 only, EL0 has no access), UXN = 1, PXN = 1 unless it is executable, and is global. A
+//! user mapping ([`Attributes::user`]) has AP\[1\] = 1 (EL0 has the same access as EL1),
+//! PXN = 1 always (EL1 never executes a user page), UXN = 1 unless EL0 may execute it, and
+//! nG = 1 (its TLB entries carry the ASID). Normal memory is inner shareable; Device memory
+//! says outer shareable, which is what the hardware treats it as whatever SH says. Device memory
+//! is never executable.
+//!
+//! # Process address spaces
+//!
+//! A process's table holds its own user mappings and, in the root slots it shares with the
+//! kernel's table ([`AddressSpace::share_root_entries`]), the kernel's level-2 tables
+//! themselves: the kernel stays mapped (EL1-only) while the process runs, so exceptions and
+//! `svc` land in kernel code without switching tables, and a change to the kernel's map shows
+//! in every process at once.
 //!
 //! # Table frames without `unsafe`
 //!

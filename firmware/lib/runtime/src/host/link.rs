@@ -13,6 +13,8 @@
 //! | `task` | always | — |
 //!
 //! The first call into a denied interface is reported ([`crate::RuntimeEvent::Denied`]).
+//!
+//! Every call, real or denying, costs the caller [`HOST_CALL_FUEL`] of its fuel slice.
 
 use ruvix_caps::{ComponentCaps, ObjectKind, Rights};
 use wasmi::errors::LinkerError;
@@ -26,10 +28,37 @@ use crate::platform::Platform;
 
 type Ret = Result<(), wasmi::Error>;
 
-/// A host function's outcome as wasmi wants it: a suspension or guest fault leaves the
-/// interpreter as a host error, which the scheduler inspects.
-fn trap(result: Result<(), HostTrap>) -> Ret {
-    result.map_err(wasmi::Error::host)
+/// Fuel one host call costs the calling task, on top of the wasm instructions around it: about
+/// what the kernel's side of a call costs measured in interpreted instructions (a call is
+/// ~1,500–3,000 guest instructions, a wasm instruction ~15–30). Without it a loop of host calls
+/// would spend kernel time that no slice counts.
+pub const HOST_CALL_FUEL: u64 = 100;
+
+/// Runs one host function for the component: first charges the call to its fuel slice, then
+/// turns the outcome into what wasmi wants (a suspension or guest fault leaves the interpreter
+/// as a host error, which the scheduler inspects).
+fn trap<P>(
+    c: &mut Caller<'_, HostState<P>>,
+    call: impl FnOnce(&mut Caller<'_, HostState<P>>) -> Result<(), HostTrap>,
+) -> Ret {
+    charge_host_call(c);
+    call(c).map_err(wasmi::Error::host)
+}
+
+/// Takes [`HOST_CALL_FUEL`] from the caller's slice (what it cannot pay is recorded as
+/// overdraft, as for `cabi_realloc`). With fuel left at 0 the interpreter preempts the task at
+/// its next instruction, so a loop of cheap host calls ends its slice like any other loop.
+fn charge_host_call<P>(c: &mut Caller<'_, HostState<P>>) {
+    // Fuel metering is always on (`mount::engine_config`); without it there is nothing to charge.
+    let Ok(left) = c.get_fuel() else {
+        return;
+    };
+    if c.set_fuel(left.saturating_sub(HOST_CALL_FUEL)).is_ok() {
+        let state = c.data_mut();
+        state.fuel_overdraft = state
+            .fuel_overdraft
+            .saturating_add(HOST_CALL_FUEL.saturating_sub(left));
+    }
 }
 
 /// The interfaces `caps` holds no capability for (linked to denying versions).
@@ -63,7 +92,7 @@ pub(crate) fn linker<P: Platform + 'static>(
         module,
         "lookup",
         |mut c: Caller<'_, HostState<P>>, ptr: u32, len: u32, ret: u32| {
-            trap(calls::lookup(&mut c, ptr, len, ret))
+            trap(&mut c, |c| calls::lookup(c, ptr, len, ret))
         },
     )?;
 
@@ -74,28 +103,28 @@ pub(crate) fn linker<P: Platform + 'static>(
             module,
             "send",
             move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, queues, RESULT_UNIT, ret))
+                trap(&mut c, |c| calls::deny(c, queues, RESULT_UNIT, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "try-send",
             move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, queues, RESULT_UNIT, ret))
+                trap(&mut c, |c| calls::deny(c, queues, RESULT_UNIT, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "receive",
             move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, queues, RESULT_LIST, ret))
+                trap(&mut c, |c| calls::deny(c, queues, RESULT_LIST, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "try-receive",
             move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, queues, RESULT_LIST, ret))
+                trap(&mut c, |c| calls::deny(c, queues, RESULT_LIST, ret))
             },
         )?;
     } else {
@@ -103,28 +132,28 @@ pub(crate) fn linker<P: Platform + 'static>(
             module,
             "send",
             |mut c: Caller<'_, HostState<P>>, h: u32, ptr: u32, len: u32, ret: u32| {
-                trap(calls::send(&mut c, h, ptr, len, ret, true))
+                trap(&mut c, |c| calls::send(c, h, ptr, len, ret, true))
             },
         )?;
         linker.func_wrap(
             module,
             "try-send",
             |mut c: Caller<'_, HostState<P>>, h: u32, ptr: u32, len: u32, ret: u32| {
-                trap(calls::send(&mut c, h, ptr, len, ret, false))
+                trap(&mut c, |c| calls::send(c, h, ptr, len, ret, false))
             },
         )?;
         linker.func_wrap(
             module,
             "receive",
             |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
-                trap(calls::receive(&mut c, h, ret, true))
+                trap(&mut c, |c| calls::receive(c, h, ret, true))
             },
         )?;
         linker.func_wrap(
             module,
             "try-receive",
             |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
-                trap(calls::receive(&mut c, h, ret, false))
+                trap(&mut c, |c| calls::receive(c, h, ret, false))
             },
         )?;
     }
@@ -136,69 +165,71 @@ pub(crate) fn linker<P: Platform + 'static>(
             module,
             "size",
             move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, regions, RESULT_U32, ret))
+                trap(&mut c, |c| calls::deny(c, regions, RESULT_U32, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "read",
             move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, regions, RESULT_LIST, ret))
+                trap(&mut c, |c| calls::deny(c, regions, RESULT_LIST, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "write",
             move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, regions, RESULT_UNIT, ret))
+                trap(&mut c, |c| calls::deny(c, regions, RESULT_UNIT, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "read32",
             move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, regions, RESULT_U32, ret))
+                trap(&mut c, |c| calls::deny(c, regions, RESULT_U32, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "write32",
             move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, regions, RESULT_UNIT, ret))
+                trap(&mut c, |c| calls::deny(c, regions, RESULT_UNIT, ret))
             },
         )?;
     } else {
         linker.func_wrap(
             module,
             "size",
-            |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| trap(calls::size(&mut c, h, ret)),
+            |mut c: Caller<'_, HostState<P>>, h: u32, ret: u32| {
+                trap(&mut c, |c| calls::size(c, h, ret))
+            },
         )?;
         linker.func_wrap(
             module,
             "read",
             |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, len: u32, ret: u32| {
-                trap(calls::read(&mut c, h, offset, len, ret))
+                trap(&mut c, |c| calls::read(c, h, offset, len, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "write",
             |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, ptr: u32, len: u32, ret: u32| {
-                trap(calls::write(&mut c, h, offset, ptr, len, ret))
+                trap(&mut c, |c| calls::write(c, h, offset, ptr, len, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "read32",
             |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, ret: u32| {
-                trap(calls::read32(&mut c, h, offset, ret))
+                trap(&mut c, |c| calls::read32(c, h, offset, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "write32",
             |mut c: Caller<'_, HostState<P>>, h: u32, offset: u32, value: u32, ret: u32| {
-                trap(calls::write32(&mut c, h, offset, value, ret))
+                trap(&mut c, |c| calls::write32(c, h, offset, value, ret))
             },
         )?;
     }
@@ -209,7 +240,7 @@ pub(crate) fn linker<P: Platform + 'static>(
             module,
             "write",
             |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(calls::deny(&mut c, Interface::Log, RESULT_UNIT, ret))
+                trap(&mut c, |c| calls::deny(c, Interface::Log, RESULT_UNIT, ret))
             },
         )?;
     } else {
@@ -217,7 +248,7 @@ pub(crate) fn linker<P: Platform + 'static>(
             module,
             "write",
             |mut c: Caller<'_, HostState<P>>, level: u32, ptr: u32, len: u32, ret: u32| {
-                trap(calls::log_write(&mut c, level, ptr, len, ret))
+                trap(&mut c, |c| calls::log_write(c, level, ptr, len, ret))
             },
         )?;
     }
@@ -228,34 +259,34 @@ pub(crate) fn linker<P: Platform + 'static>(
             module,
             "now-us",
             |mut c: Caller<'_, HostState<P>>, ret: u32| {
-                trap(calls::deny(&mut c, Interface::Time, RESULT_U64, ret))
+                trap(&mut c, |c| calls::deny(c, Interface::Time, RESULT_U64, ret))
             },
         )?;
         linker.func_wrap(
             module,
             "sleep-us",
             |mut c: Caller<'_, HostState<P>>, _: u64, ret: u32| {
-                trap(calls::deny_sleep(&mut c, ret))
+                trap(&mut c, |c| calls::deny_sleep(c, ret))
             },
         )?;
     } else {
         linker.func_wrap(
             module,
             "now-us",
-            |mut c: Caller<'_, HostState<P>>, ret: u32| trap(calls::now_us(&mut c, ret)),
+            |mut c: Caller<'_, HostState<P>>, ret: u32| trap(&mut c, |c| calls::now_us(c, ret)),
         )?;
         linker.func_wrap(
             module,
             "sleep-us",
             |mut c: Caller<'_, HostState<P>>, duration: u64, ret: u32| {
-                trap(calls::sleep_us(&mut c, duration, ret))
+                trap(&mut c, |c| calls::sleep_us(c, duration, ret))
             },
         )?;
     }
 
     let module = Interface::Task.module();
-    linker.func_wrap(module, "yield-now", |_: Caller<'_, HostState<P>>| {
-        trap(calls::yield_now())
+    linker.func_wrap(module, "yield-now", |mut c: Caller<'_, HostState<P>>| {
+        trap(&mut c, |_| calls::yield_now())
     })?;
 
     Ok(linker)

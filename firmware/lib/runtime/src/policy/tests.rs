@@ -22,41 +22,126 @@ fn tasks(priorities: &[u8]) -> Scheduler {
     scheduler
 }
 
-/// Picks `n` times, putting each picked task straight back (a task that never blocks).
+/// Picks `n` times at a clock that does not move, putting each picked task straight back (a
+/// task that never blocks) with a slice of `cost` ticks.
 fn run(scheduler: &mut Scheduler, n: usize) -> Vec<u32> {
     (0..n)
         .map(|_| {
             let task = scheduler.pick(0).unwrap();
+            scheduler.charge(task, 10);
             assert!(scheduler.ready(task));
             task.0
         })
         .collect()
 }
 
-#[test]
-fn every_ready_task_runs_once_per_round() {
-    let mut scheduler = tasks(&[8, 8, 8]);
-    assert_eq!(run(&mut scheduler, 9), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
-    assert_eq!(scheduler.rounds(), 3);
+/// Runs `n` slices from tick `clock` on, each task never blocking and its slice costing
+/// `cost(task)` ticks, the clock moving by each slice; returns the picks and the end clock.
+fn run_timed(
+    scheduler: &mut Scheduler,
+    mut clock: u64,
+    n: usize,
+    cost: impl Fn(u32) -> u64,
+) -> (Vec<u32>, u64) {
+    let mut picks = Vec::new();
+    for _ in 0..n {
+        let task = scheduler.pick(clock).unwrap();
+        let ticks = cost(task.0);
+        clock += ticks;
+        scheduler.charge(task, ticks);
+        assert!(scheduler.ready(task));
+        picks.push(task.0);
+    }
+    (picks, clock)
+}
+
+fn count(picks: &[u32], task: u32) -> usize {
+    picks.iter().filter(|&&t| t == task).count()
 }
 
 #[test]
-fn priority_orders_each_round_but_never_starves() {
-    // The urgent task (0) goes first in every round, but the least urgent (15) still runs once
-    // per round: a task that never blocks cannot starve anyone.
+fn equal_priorities_take_turns_when_their_slices_cost_the_same() {
+    let mut scheduler = tasks(&[8, 8, 8]);
+    assert_eq!(run(&mut scheduler, 9), [0, 1, 2, 0, 1, 2, 0, 1, 2]);
+    assert_eq!(scheduler.slices(), 9);
+}
+
+#[test]
+fn equal_priorities_share_by_time_used_not_by_turns() {
+    // Task 0's slices take 3 ms (long host calls), task 1's 1 ms: turns would give task 0
+    // three quarters of the CPU; time used gives each half.
+    let mut scheduler = tasks(&[8, 8]);
+    let (picks, _) = run_timed(&mut scheduler, 0, 400, |t| if t == 0 { 3 } else { 1 });
+    assert_eq!(count(&picks, 0), 100, "{picks:?}");
+    assert_eq!(count(&picks, 1), 300);
+    assert!(scheduler.used_ticks(0).abs_diff(scheduler.used_ticks(1)) <= 3);
+}
+
+#[test]
+fn a_more_urgent_ready_task_always_runs_first() {
+    // While the urgent task (1) stays ready, the others never run (the clock stands still, so
+    // nobody reaches the guaranteed share).
     let mut scheduler = tasks(&[15, 0, 4]);
-    assert_eq!(run(&mut scheduler, 6), [1, 2, 0, 1, 2, 0]);
+    assert_eq!(run(&mut scheduler, 6), [1; 6]);
+    // Once it blocks, the next most urgent runs.
+    let urgent = scheduler.pick(0).unwrap();
+    assert!(scheduler.block(urgent, WaitOn::Receive(QueueId(0))));
+    assert_eq!(run(&mut scheduler, 3), [2; 3]);
+    // Woken, it comes first again.
+    scheduler.notify(WaitOn::Receive(QueueId(0)));
+    assert_eq!(scheduler.pick(0), Some(TaskId(1)));
+}
+
+#[test]
+fn a_less_urgent_ready_task_gets_its_guaranteed_share() {
+    // A runaway at the top priority (task 0) and a task at the bottom (task 1): 1 ms slices over
+    // 2 s. The bottom task runs once per guaranteed-share period, never more.
+    let mut scheduler = tasks(&[0, 15]);
+    let (picks, clock) = run_timed(&mut scheduler, 0, 2000, |_| 1);
+    assert_eq!(clock, 2000);
+    let period = u64::from(GUARANTEED_SHARE_MS);
+    let low = count(&picks, 1) as u64;
+    assert!(
+        (2000 / (period + 1)..=2000 / period).contains(&low),
+        "{low} slices"
+    );
+    // ... and they are spread out: one per period.
+    let at: Vec<usize> = (0..picks.len()).filter(|&i| picks[i] == 1).collect();
+    assert!(at.windows(2).all(|w| w[1] - w[0] >= 100), "{at:?}");
+}
+
+#[test]
+fn a_waking_component_gets_no_credit_for_its_sleep() {
+    let mut scheduler = tasks(&[8, 8]);
+    // Task 1 sleeps for 1 s while task 0 runs 1000 slices of 1 ms.
+    let sleeper = scheduler.pick(0).unwrap();
+    assert_eq!(sleeper, TaskId(0));
+    scheduler.charge(sleeper, 0);
+    assert!(scheduler.ready(sleeper));
+    let sleeper = scheduler.pick(0).unwrap();
+    assert_eq!(sleeper, TaskId(1));
+    assert!(scheduler.sleep(sleeper, 1000, 0));
+    let (picks, clock) = run_timed(&mut scheduler, 0, 1000, |_| 1);
+    assert_eq!(count(&picks, 0), 1000);
+    // Awake, it shares from now on instead of running 1000 slices in a row.
+    let (picks, _) = run_timed(&mut scheduler, clock, 20, |_| 1);
+    assert!((9..=11).contains(&count(&picks, 1)), "{picks:?}");
 }
 
 #[test]
 fn a_spinner_does_not_starve_a_blocking_pipeline() {
-    // Task 0 spins (always ready); tasks 1 and 2 pass a message back and forth.
-    let mut scheduler = tasks(&[0, 8, 8]);
+    // Task 0 spins (always ready, 5 ms slices); tasks 1 and 2 pass a message back and forth
+    // (1 ms slices), all at one priority: the pipeline's share of time is the spinner's.
+    let mut scheduler = tasks(&[8, 8, 8]);
     let queue = QueueId(0);
     let mut runs = [0u32; 3];
-    for _ in 0..300 {
-        let task = scheduler.pick(0).unwrap();
+    let mut clock = 0;
+    for _ in 0..600 {
+        let task = scheduler.pick(clock).unwrap();
         runs[task.index()] += 1;
+        let ticks = if task.0 == 0 { 5 } else { 1 };
+        clock += ticks;
+        scheduler.charge(task, ticks);
         match task.0 {
             0 => {
                 scheduler.ready(task);
@@ -71,40 +156,10 @@ fn a_spinner_does_not_starve_a_blocking_pipeline() {
             }
         }
     }
-    assert_eq!(runs, [100, 100, 100]);
-}
-
-#[test]
-fn a_task_woken_mid_round_runs_in_this_round_if_it_has_not() {
-    let mut scheduler = tasks(&[8, 8, 8]);
-    let queue = QueueId(3);
-    // Task 0 blocks before anyone else runs.
-    let first = scheduler.pick(0).unwrap();
-    assert_eq!(first, TaskId(0));
-    scheduler.block(first, WaitOn::Receive(queue));
-    // Task 1 runs and sends: task 0 wakes, but it had its turn this round.
-    let second = scheduler.pick(0).unwrap();
-    assert_eq!(second, TaskId(1));
-    assert_eq!(scheduler.notify(WaitOn::Receive(queue)), 1);
-    scheduler.ready(second);
-    assert_eq!(scheduler.pick(0), Some(TaskId(2)));
-    scheduler.ready(TaskId(2));
-    // Next round: 0 first again.
-    assert_eq!(scheduler.pick(0), Some(TaskId(0)));
-}
-
-#[test]
-fn a_task_woken_before_its_turn_keeps_its_priority_place() {
-    let mut scheduler = tasks(&[8, 0]);
-    // Round 1: task 1 (urgent) runs and blocks; task 0 runs and wakes it.
-    let urgent = scheduler.pick(0).unwrap();
-    assert_eq!(urgent, TaskId(1));
-    scheduler.block(urgent, WaitOn::Send(QueueId(0)));
-    let other = scheduler.pick(0).unwrap();
-    scheduler.notify(WaitOn::Send(QueueId(0)));
-    scheduler.ready(other);
-    // Round 2: the urgent task first.
-    assert_eq!(scheduler.pick(0), Some(TaskId(1)));
+    let spinner = scheduler.used_ticks(0);
+    let pipeline = scheduler.used_ticks(1) + scheduler.used_ticks(2);
+    assert!(spinner <= pipeline + 5, "{runs:?}: {spinner} vs {pipeline}");
+    assert!(runs[1].abs_diff(runs[2]) <= 1, "{runs:?}");
 }
 
 #[test]

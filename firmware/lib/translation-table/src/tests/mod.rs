@@ -5,6 +5,7 @@ mod address_space;
 mod encoding;
 mod model;
 mod pool;
+mod user;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
