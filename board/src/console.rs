@@ -2,7 +2,9 @@
 //!
 //! Logging never waits for the wire. A frame is encoded into a staging buffer and then put
 //! whole into a ring ([`ruvix_log_ring::LogBuffer`]); the UART's transmit interrupt (and the
-//! idle loop, through [`drain`]) moves bytes from the ring into the 16-byte FIFO. Interrupts
+//! idle loop, through [`drain`]) moves bytes from the ring into the 16-byte FIFO once the
+//! scheduler runs ([`start_interrupt_driven`]; during the boot each log call moves what fits
+//! and a kept line finding the ring full waits for the wire). Interrupts
 //! are masked only while a frame is encoded and copied — microseconds, not the ~87 µs per
 //! byte a 115200-baud line takes.
 //!
@@ -47,6 +49,10 @@ struct State {
     restore: critical_section::RestoreState,
     /// After a fatal error: every frame is written synchronously.
     synchronous: bool,
+    /// The kernel takes interrupts (the scheduler runs): the transmit interrupt may be used.
+    /// Before that (the boot) an unmasked UART interrupt would be pending with nobody to take
+    /// it, so the ring is drained by each log call and, when full, by kept lines waiting.
+    interrupt_driven: bool,
     /// Counter when the current frame was acquired.
     acquired_at: u64,
     /// The longest a log call kept interrupts masked, in counter ticks.
@@ -64,6 +70,7 @@ static STATE: Shared = Shared(UnsafeCell::new(State {
     taken: false,
     restore: critical_section::RestoreState::invalid(),
     synchronous: false,
+    interrupt_driven: false,
     acquired_at: 0,
     longest_masked: 0,
     tx_interrupts: 0,
@@ -89,7 +96,7 @@ fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
 /// remain, off once the ring is empty (a drained FIFO keeps the interrupt asserted).
 fn kick(state: &mut State) {
     state.buffer.pop(TX_FIFO_DEPTH, |b| UART.try_write_byte(b));
-    UART.set_tx_interrupt(!state.buffer.is_empty());
+    UART.set_tx_interrupt(state.interrupt_driven && !state.buffer.is_empty());
 }
 
 #[defmt::global_logger]
@@ -191,6 +198,15 @@ pub fn droppable<R>(source: u8, f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// From now on the UART's transmit interrupt drains the log (the caller is about to unmask
+/// interrupts and keeps them for good).
+pub fn start_interrupt_driven() {
+    with_state(|state| {
+        state.interrupt_driven = true;
+        kick(state);
+    });
+}
+
 /// The UART's transmit interrupt: refill the FIFO.
 pub(crate) fn on_uart_interrupt() {
     with_state(|state| {
@@ -218,6 +234,7 @@ pub fn enter_fatal() {
     with_state(|state| {
         state.buffer.drain_all(write_uart);
         state.synchronous = true;
+        state.interrupt_driven = false;
         UART.set_tx_interrupt(false);
     });
 }

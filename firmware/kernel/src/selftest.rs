@@ -246,6 +246,7 @@ fn timer_under_log_load(_: &BoardInfo, _: &mut System) {
     const LINE_EVERY_MS: u64 = 5;
     let hz = u64::from(crate::boot::TICK_HZ);
     board::timer::start_tick(crate::boot::TICK_HZ);
+    board::console::start_interrupt_driven();
     board::cpu::enable_interrupts();
     let first = board::timer::ticks();
     while board::timer::ticks() == first {

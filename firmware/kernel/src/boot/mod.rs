@@ -40,6 +40,7 @@ pub fn run_system(mut system: stage3_mount::System) -> ! {
 /// Run the scheduler for `seconds` (from now).
 pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     board::timer::start_tick(TICK_HZ);
+    board::console::start_interrupt_driven();
     board::cpu::enable_interrupts();
     let hz = board::timer::frequency();
     let end = board::timer::counter().saturating_add(seconds.saturating_mul(hz));
