@@ -34,6 +34,22 @@ debug board="rpi3": setup
     {{runner}} build --board {{board}}
     {{runner}} run --board {{board}} --gdb
 
+# The SD-card image for a real board: target/sdcard/ruvix-<board>.img (firmware, kernel8.img,
+# config.txt, device tree). Options: --package FILE (a separate package), --jtag, --no-dtb.
+sdcard board="rpi3" *args="":
+    {{runner}} build --board {{board}}
+    {{runner}} sdcard --board {{board}} {{args}}
+
+# On a real board over JTAG (enable_jtag_gpio=1): OpenOCD (RUVIX_OPENOCD_INTERFACE names the
+# adapter's config) or probe-rs, then gdb-multiarch with the kernel's symbols (README, Debugging).
+probe board="rpi3" tool="openocd":
+    {{runner}} build --board {{board}}
+    {{runner}} probe --board {{board}} --tool {{tool}}
+
+# A new component from the template: components/NAME (crate, host test, system.toml).
+new-component name:
+    {{runner}} new-component {{name}}
+
 # Every test: lints, host unit tests, then the QEMU boot tests on both boards.
 test: setup lint build unit-test qemu-test
 

@@ -29,6 +29,12 @@ need_apt=()
 [ "$(qemu_major || true)" -ge 10 ] 2>/dev/null || need_apt+=(qemu-system-arm)
 command -v dtc >/dev/null || need_apt+=(device-tree-compiler)
 command -v gdb-multiarch >/dev/null || need_apt+=(gdb-multiarch)
+# The SD-card image (tools/runner sdcard): partition table, FAT32, file copies, all on a plain file.
+command -v sfdisk >/dev/null || need_apt+=(fdisk)
+command -v mkfs.fat >/dev/null || need_apt+=(dosfstools)
+command -v mcopy >/dev/null || need_apt+=(mtools)
+# On-chip debugging over JTAG (tools/openocd); the tests check its configurations parse.
+command -v openocd >/dev/null || need_apt+=(openocd)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     codename="$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")"
     if ! grep -rqs "${codename}-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
@@ -56,4 +62,8 @@ cargo_tool() { # binary crate version
 }
 cargo_tool just just 1.59.0
 cargo_tool defmt-print defmt-print 1.2.0
+# --- Raspberry Pi boot files for `just sdcard` (extracted from Debian packages into a cache, the
+# machine's apt sources untouched). Not fatal: only the SD-card image needs them, and its test
+# says why it skipped.
+tools/fetch-pi-firmware.sh >/dev/null || say "could not fetch the Raspberry Pi firmware: just sdcard will not work"
 say "ready"

@@ -9,7 +9,8 @@
 //!   `<target>/images/<board>[-test]/{kernel.elf,kernel8.img}`;
 //! * [`Qemu`]: a builder for one QEMU run; [`Qemu::run`] / [`Qemu::run_until`] capture the
 //!   decoded lines with a deadline into an [`Outcome`] that tests assert on;
-//! * [`Session`]: the running QEMU (+ decoder) processes, for interactive use (`ruvix-runner run`).
+//! * [`Session`]: the running QEMU (+ decoder) processes, for interactive use (`ruvix-runner run`);
+//! * [`sdcard`]: the SD-card image for a real board (`ruvix-runner sdcard`).
 //!
 //! ```no_run
 //! use ruvix_runner::{Board, Qemu};
@@ -28,11 +29,14 @@ mod ansi;
 pub mod bench;
 mod board;
 pub mod image;
+pub mod new_component;
 mod outcome;
 pub mod package;
 mod paths;
+pub mod probe;
 mod process;
 mod qemu;
+pub mod sdcard;
 mod shell;
 
 pub use ansi::strip_ansi;
@@ -42,7 +46,9 @@ pub use paths::{
     IMAGES_DIR_ENV, find_defmt_print, find_qemu, image_dir, images_dir, target_dir, test_image_dir,
     workspace_root,
 };
-pub use qemu::{DEFAULT_TIMEOUT, Decoder, Output, Qemu, RunError, SEMIHOSTING_ARGV0, Session};
+pub use qemu::{
+    DEFAULT_GDB_PORT, DEFAULT_TIMEOUT, Decoder, Output, Qemu, RunError, SEMIHOSTING_ARGV0, Session,
+};
 pub use shell::{join as shell_join, quote as shell_quote};
 
 /// Name of the ELF (with symbols and the `.defmt` table) inside an image directory.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use ruvix_runner::image::{BuiltImage, build_image};
+use ruvix_runner::probe::{ProbeSession, ProbeTool};
 use ruvix_runner::{Board, Decoder, Output, Qemu, image_dir, images_dir};
 
 #[derive(Parser)]
@@ -26,6 +27,29 @@ enum Cmd {
     Build(BuildArgs),
     /// Run an image under QEMU and print its decoded defmt log.
     Run(RunArgs),
+    /// Write the SD-card image for a board: <target>/sdcard/ruvix-<board>.img (build first).
+    Sdcard(SdcardArgs),
+    /// On a real board over JTAG: start OpenOCD or probe-rs and attach gdb-multiarch with the
+    /// kernel's symbols (and tools/gdb/ruvix.py).
+    Probe {
+        /// Board on the other end of the probe.
+        #[arg(long, value_enum)]
+        board: Board,
+        /// The debug server.
+        #[arg(long, value_enum, default_value_t = ProbeTool::Openocd)]
+        tool: ProbeTool,
+        /// The JTAG adapter's OpenOCD configuration, e.g. interface/jlink.cfg.
+        #[arg(long, value_name = "CFG", env = ruvix_runner::probe::OPENOCD_INTERFACE_ENV)]
+        interface: Option<String>,
+        /// Print the commands instead of running them.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Create a component from the template: components/NAME (crate, host test, system.toml).
+    NewComponent {
+        /// The component's name (a-z, 0-9, -; starts with a letter).
+        name: String,
+    },
     /// Print the images directory (<target>/images, or $RUVIX_IMAGES_DIR).
     ImagesDir,
     /// Build the wasm components (components/) into <target>/components.
@@ -49,6 +73,28 @@ struct BuildArgs {
 }
 
 #[derive(Args)]
+struct SdcardArgs {
+    /// Board the card is for.
+    #[arg(long, value_enum)]
+    board: Board,
+    /// A signed package to put on the card as a separate file (`initramfs` in config.txt).
+    #[arg(long, value_name = "FILE")]
+    package: Option<PathBuf>,
+    /// Leave the board's device tree off the card (the kernel then asks the mailbox).
+    #[arg(long)]
+    no_dtb: bool,
+    /// Enable JTAG on GPIO22-27 in config.txt (`enable_jtag_gpio=1`).
+    #[arg(long)]
+    jtag: bool,
+    /// Image directory holding kernel8.img (default <images>/<board>).
+    #[arg(long, value_name = "DIR")]
+    image: Option<PathBuf>,
+    /// The image file to write (default <target>/sdcard/ruvix-<board>.img).
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct RunArgs {
     /// Board (QEMU machine raspi3b or raspi4b).
     #[arg(long, value_enum)]
@@ -68,9 +114,16 @@ struct RunArgs {
     /// Initial ramdisk, e.g. an RVF package (QEMU -initrd).
     #[arg(long, value_name = "FILE")]
     initrd: Option<PathBuf>,
+    /// Build the components, pack this system manifest and boot it as the initrd (with the
+    /// minimal device tree that announces it).
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["initrd", "dtb"])]
+    system: Option<PathBuf>,
     /// Start halted with a gdb server on :1234.
     #[arg(long)]
     gdb: bool,
+    /// Start halted with a gdb server on 127.0.0.1:PORT instead of :1234.
+    #[arg(long, value_name = "PORT")]
+    gdb_port: Option<u16>,
     /// Semihosting argument for the guest (a test scenario); repeatable.
     #[arg(long = "arg", value_name = "ARG")]
     args: Vec<String>,
@@ -105,6 +158,33 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Cmd::Build(args) => build(&args).map(|()| 0),
         Cmd::Run(args) => run(args),
+        Cmd::Sdcard(args) => sdcard(args).map(|()| 0),
+        Cmd::Probe {
+            board,
+            tool,
+            interface,
+            dry_run,
+        } => {
+            let session = ProbeSession::new(board, tool, interface);
+            if dry_run {
+                session.server_command().map(|server| {
+                    println!("{}", ruvix_runner::shell_join(&server));
+                    println!("{}", ruvix_runner::shell_join(session.gdb_command()));
+                    0
+                })
+            } else {
+                session.run().map(|()| 0)
+            }
+        }
+        Cmd::NewComponent { name } => {
+            let root = ruvix_runner::workspace_root();
+            ruvix_runner::new_component::generate(&root.join("components"), &name)
+                .map(|made| {
+                    print!("{}", made.summary(&root));
+                    0
+                })
+                .map_err(anyhow::Error::from)
+        }
         Cmd::ImagesDir => {
             println!("{}", images_dir().display());
             Ok(0)
@@ -148,6 +228,22 @@ fn build(args: &BuildArgs) -> Result<()> {
     Ok(())
 }
 
+fn sdcard(args: SdcardArgs) -> Result<()> {
+    use ruvix_runner::sdcard::{SdCardSpec, firmware_cache, write};
+    let mut spec = SdCardSpec::new(args.board, firmware_cache()?);
+    spec.package = args.package;
+    spec.with_dtb = !args.no_dtb;
+    spec.jtag = args.jtag;
+    if let Some(dir) = args.image {
+        spec.image_dir = dir;
+    }
+    if let Some(out) = args.out {
+        spec.out = out;
+    }
+    print!("{}", write(&spec)?.summary());
+    Ok(())
+}
+
 fn print_built(image: &BuiltImage) -> Result<()> {
     println!("{}:", image.board.image_name(image.test));
     for path in [&image.elf, &image.img] {
@@ -185,6 +281,10 @@ fn run(args: RunArgs) -> Result<u8> {
         .gdb(args.gdb)
         .decoder(decoder)
         .extra_args(args.qemu_args);
+    let qemu = match args.gdb_port {
+        Some(port) => qemu.gdb_port(port),
+        None => qemu,
+    };
     let qemu = match args.dtb {
         Some(dtb) => qemu.dtb(dtb),
         None => qemu,
@@ -193,17 +293,43 @@ fn run(args: RunArgs) -> Result<u8> {
         Some(initrd) => qemu.initrd(initrd),
         None => qemu,
     };
+    let qemu = match &args.system {
+        Some(manifest) => {
+            let wasm = ruvix_runner::package::build_components()?;
+            let stem = manifest
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "system".into());
+            // `components/NAME/system.toml` is named after its directory.
+            let name = match (stem.as_str(), manifest.parent().and_then(|p| p.file_name())) {
+                ("system", Some(dir)) => dir.to_string_lossy().into_owned(),
+                _ => stem,
+            };
+            let package = ruvix_runner::target_dir()
+                .join("packages")
+                .join(format!("{name}.rvf"));
+            ruvix_runner::package::pack_manifest(manifest, &wasm, &package)?;
+            eprintln!("package: {}", package.display());
+            qemu.initrd(package)
+                .dtb(ruvix_runner::package::qemu_dtb(args.board)?)
+        }
+        None => qemu,
+    };
 
     // The plain command first, on stderr, so it can be copied and does not mix with the log.
     eprintln!("{}", qemu.command_line()?);
-    if args.gdb {
+    if let Some(port) = qemu.get_gdb_port() {
+        let script = ruvix_runner::workspace_root().join("tools/gdb/ruvix.py");
         eprintln!(
-            "QEMU is halted with a gdb server on :1234; attach with:\n  {}",
+            "QEMU is halted with a gdb server on :{port}; attach with (`ruvix tasks` prints \
+             the component and task tables):\n  {}",
             ruvix_runner::shell_join([
                 "gdb-multiarch".as_ref(),
                 qemu.elf().as_os_str(),
                 "-ex".as_ref(),
-                "target remote :1234".as_ref(),
+                format!("target remote :{port}").as_ref(),
+                "-x".as_ref(),
+                script.as_os_str(),
             ])
         );
     }

@@ -99,9 +99,16 @@ pub fn package_path(manifest: &str) -> PathBuf {
 /// deterministic; the file is only replaced when its bytes change, so an unchanged package does
 /// not make cargo rebuild (and re-link) every kernel that embeds it.
 pub fn pack(manifest: &str) -> Result<PathBuf> {
-    let root = workspace_root();
     let out = package_path(manifest);
-    std::fs::create_dir_all(out.parent().expect("has a parent"))?;
+    pack_manifest(&workspace_root().join(manifest), &wasm_dir(), &out)?;
+    Ok(out)
+}
+
+/// `rvf pack MANIFEST` with [`signing_key`] and the modules in `wasm_dir`, into `out` (only
+/// replaced when its bytes change).
+pub fn pack_manifest(manifest: &Path, wasm_dir: &Path, out: &Path) -> Result<()> {
+    let root = workspace_root();
+    std::fs::create_dir_all(out.parent().unwrap_or(Path::new(".")))?;
     let fresh = out.with_extension("rvf.new");
     run(
         Command::new(cargo_program())
@@ -117,22 +124,22 @@ pub fn pack(manifest: &str) -> Result<PathBuf> {
                 "--",
                 "pack",
             ])
-            .arg(root.join(manifest))
+            .arg(manifest)
             .arg("--key")
             .arg(signing_key())
             .arg("--wasm-dir")
-            .arg(wasm_dir())
+            .arg(wasm_dir)
             .arg("--out")
             .arg(&fresh),
         "rvf pack",
     )?;
-    let unchanged = std::fs::read(&out).ok() == Some(std::fs::read(&fresh)?);
+    let unchanged = std::fs::read(out).ok() == Some(std::fs::read(&fresh)?);
     if unchanged {
         std::fs::remove_file(&fresh)?;
     } else {
-        std::fs::rename(&fresh, &out)?;
+        std::fs::rename(&fresh, out)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Where [`qemu_dtb`] puts the device tree for `board`.

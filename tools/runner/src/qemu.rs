@@ -12,6 +12,9 @@ use crate::paths::{check_image_dir, find_defmt_print, find_qemu};
 use crate::process::{contain, kill_and_reap, wait_until};
 use crate::{Board, ELF_NAME, IMG_NAME, Outcome, shell, strip_ansi};
 
+/// The port of `-s` (QEMU's gdb server default), what `just debug` uses.
+pub const DEFAULT_GDB_PORT: u16 = 1234;
+
 /// Default deadline of [`Qemu::run`]: generous for a boot test on a busy 2-core machine.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -125,7 +128,8 @@ pub struct Qemu {
     dtb: Option<PathBuf>,
     initrd: Option<PathBuf>,
     extra_args: Vec<OsString>,
-    gdb: bool,
+    /// Start halted with a gdb server on this port.
+    gdb: Option<u16>,
     timeout: Duration,
     decoder: Decoder,
 }
@@ -141,7 +145,7 @@ impl Qemu {
             dtb: None,
             initrd: None,
             extra_args: Vec::new(),
-            gdb: false,
+            gdb: None,
             timeout: DEFAULT_TIMEOUT,
             decoder: Decoder::default(),
         }
@@ -196,8 +200,20 @@ impl Qemu {
 
     /// Start halted with a gdb server on :1234 (`-s -S`).
     pub fn gdb(mut self, on: bool) -> Self {
-        self.gdb = on;
+        self.gdb = on.then_some(DEFAULT_GDB_PORT);
         self
+    }
+
+    /// Start halted with a gdb server on 127.0.0.1:`port` (tests pick a free one, so they do
+    /// not collide with a `just debug` on :1234).
+    pub fn gdb_port(mut self, port: u16) -> Self {
+        self.gdb = Some(port);
+        self
+    }
+
+    /// The gdb server's port, if QEMU starts with one.
+    pub fn get_gdb_port(&self) -> Option<u16> {
+        self.gdb
     }
 
     /// How serial output becomes lines; [`Decoder::Plain`] by default.
@@ -282,8 +298,14 @@ impl Qemu {
             args.push(a.into());
         }
         args.push(self.semihosting_config()?.into());
-        if self.gdb {
-            args.extend(["-s".into(), "-S".into()]);
+        match self.gdb {
+            None => {}
+            Some(DEFAULT_GDB_PORT) => args.extend(["-s".into(), "-S".into()]),
+            Some(port) => args.extend([
+                "-gdb".into(),
+                format!("tcp:127.0.0.1:{port}").into(),
+                "-S".into(),
+            ]),
         }
         args.extend(self.extra_args.iter().cloned());
         Ok(args)

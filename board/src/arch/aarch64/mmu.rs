@@ -102,8 +102,10 @@ pub fn new_process_space() -> Result<ProcessAddressSpace, MmuError> {
     Ok(space)
 }
 
-/// What each mapped range is, for the banner.
-type Labels = heapless::Vec<(Range<u64>, &'static str), 48>;
+/// How many labelled mappings the kernel's map can have.
+const LABEL_CAPACITY: usize = 48;
+/// What each mapped range is, for the banner and for what the SEC-001 drop removes.
+type Labels = heapless::Vec<(Range<u64>, &'static str), LABEL_CAPACITY>;
 
 /// Labels of the boot-time mappings that the SEC-001 drop removes (all of RAM outside the
 /// kernel, every device window); everything else (kernel text, data, stacks, heap) stays.
@@ -117,9 +119,17 @@ static LABELS: Mutex<RefCell<Labels>> = Mutex::new(RefCell::new(heapless::Vec::n
 #[derive(Clone, Copy, Debug)]
 pub enum MmuError {
     Tables(TableError),
-    Map { what: &'static str, error: MapError },
+    Map {
+        what: &'static str,
+        error: MapError,
+    },
     AlreadyOn,
     NotOn,
+    /// The record of what each mapping is (the banner's labels) is full: refuse the mapping
+    /// rather than map something the record does not know.
+    TooManyMappings {
+        what: &'static str,
+    },
 }
 
 impl core::fmt::Display for MmuError {
@@ -129,6 +139,10 @@ impl core::fmt::Display for MmuError {
             MmuError::Map { what, error } => write!(f, "mapping {what}: {error}"),
             MmuError::AlreadyOn => f.write_str("the boot map was already built"),
             MmuError::NotOn => f.write_str("the MMU is not on yet"),
+            MmuError::TooManyMappings { what } => write!(
+                f,
+                "mapping {what}: the record of mappings is full ({LABEL_CAPACITY} entries)"
+            ),
         }
     }
 }
@@ -149,6 +163,9 @@ fn map(
     if range.end <= range.start {
         return Ok(());
     }
+    if labels.is_full() {
+        return Err(MmuError::TooManyMappings { what });
+    }
     space
         .identity_map(
             range.start,
@@ -157,8 +174,9 @@ fn map(
             Granularity::Blocks,
         )
         .map_err(|error| MmuError::Map { what, error })?;
-    let _ = labels.push((range, what));
-    Ok(())
+    labels
+        .push((range, what))
+        .map_err(|_| MmuError::TooManyMappings { what })
 }
 
 /// Build the identity map and switch the MMU and caches on.
@@ -311,6 +329,11 @@ pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
         *labels = kept;
         LABELS_DROPPED.store(true, core::sync::atomic::Ordering::Relaxed);
         for request in keep {
+            if labels.is_full() {
+                return Err(MmuError::TooManyMappings {
+                    what: request.label,
+                });
+            }
             space
                 .identity_map(
                     request.range.start,
@@ -322,7 +345,11 @@ pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
                     what: request.label,
                     error,
                 })?;
-            let _ = labels.push((request.range.clone(), request.label));
+            labels
+                .push((request.range.clone(), request.label))
+                .map_err(|_| MmuError::TooManyMappings {
+                    what: request.label,
+                })?;
         }
         Ok(())
     })

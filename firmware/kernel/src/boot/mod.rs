@@ -10,6 +10,7 @@ pub mod stage3_mount;
 pub mod stage4_attest;
 
 use core::fmt::Write;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::board;
 
@@ -37,8 +38,15 @@ pub fn run_system(mut system: stage3_mount::System) -> ! {
     }
 }
 
+/// The running system, for debuggers only: `tools/gdb/ruvix.py` finds the component and task
+/// tables through it (they live on the heap, reachable from no symbol otherwise). The kernel
+/// never reads it. `no_mangle` keeps it from being optimised away as write-only.
+#[unsafe(no_mangle)]
+pub static RUVIX_SYSTEM: AtomicPtr<stage3_mount::System> = AtomicPtr::new(core::ptr::null_mut());
+
 /// Run the scheduler for `seconds` (from now).
 pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
+    RUVIX_SYSTEM.store(system, Ordering::Relaxed);
     board::timer::start_tick(TICK_HZ);
     board::console::start_interrupt_driven();
     board::cpu::enable_interrupts();

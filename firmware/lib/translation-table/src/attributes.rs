@@ -146,10 +146,7 @@ impl Attributes {
         if self.executable && matches!(self.memory, MemoryKind::Device) {
             return Err(AttributeError::ExecutableDevice);
         }
-        if self.user {
-            return Ok(self.encode_user());
-        }
-        let mut bits = AF | UXN | (self.memory.attr_index() << ATTR_INDEX_SHIFT);
+        let mut bits = AF | (self.memory.attr_index() << ATTR_INDEX_SHIFT);
         bits |= match self.memory {
             // SH is ignored for Device memory, which is always outer shareable; say so.
             MemoryKind::Device => SH_OUTER,
@@ -158,25 +155,16 @@ impl Attributes {
         if matches!(self.access, Access::ReadOnly) {
             bits |= AP_READ_ONLY;
         }
+        // Who may execute it: EL1 for a kernel mapping, EL0 for a user one, never both.
+        let (own_xn, other_xn) = if self.user { (UXN, PXN) } else { (PXN, UXN) };
+        bits |= other_xn;
         if !self.executable {
-            bits |= PXN;
+            bits |= own_xn;
+        }
+        if self.user {
+            bits |= AP_EL0 | NG;
         }
         Ok(bits)
-    }
-
-    const fn encode_user(self) -> u64 {
-        let mut bits = AF | AP_EL0 | NG | PXN | (self.memory.attr_index() << ATTR_INDEX_SHIFT);
-        bits |= match self.memory {
-            MemoryKind::Device => SH_OUTER,
-            MemoryKind::Normal | MemoryKind::NormalNonCacheable => SH_INNER,
-        };
-        if matches!(self.access, Access::ReadOnly) {
-            bits |= AP_READ_ONLY;
-        }
-        if !self.executable {
-            bits |= UXN;
-        }
-        bits
     }
 
     /// The attributes of a leaf descriptor; `None` for encodings this crate never writes

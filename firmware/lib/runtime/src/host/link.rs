@@ -17,13 +17,12 @@
 //! Every call, real or denying, costs the caller [`HOST_CALL_FUEL`] of its fuel slice.
 
 use ruvix_caps::{ComponentCaps, ObjectKind, Rights};
-use wasmi::errors::LinkerError;
-use wasmi::{Caller, Engine, Linker};
+use wasmi::{Caller, Engine, FuncType, Linker, Val};
 
 use super::calls;
 use super::state::{HostState, HostTrap, holds};
-use crate::abi::{RESULT_LIST, RESULT_U32, RESULT_U64, RESULT_UNIT};
-use crate::imports::{Interface, Interfaces};
+use crate::abi::{self, GuestFault};
+use crate::imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 use crate::platform::Platform;
 
 type Ret = Result<(), wasmi::Error>;
@@ -80,13 +79,57 @@ pub(crate) fn denied_interfaces(caps: &ComponentCaps) -> Interfaces {
 }
 
 /// A linker with the whole host interface for a component whose `denied` interfaces get the
-/// denying versions.
+/// denying versions: those are made from the import table ([`IMPORTS`]), one per function of a
+/// denied interface; the real ones are linked only for the interfaces not denied.
 pub(crate) fn linker<P: Platform + 'static>(
     engine: &Engine,
     denied: Interfaces,
-) -> Result<Linker<HostState<P>>, LinkerError> {
+) -> Result<Linker<HostState<P>>, wasmi::Error> {
     let mut linker = Linker::<HostState<P>>::new(engine);
+    for spec in IMPORTS
+        .iter()
+        .filter(|spec| denied.contains(spec.interface))
+    {
+        link_denying::<P>(&mut linker, spec)?;
+    }
+    link_real::<P>(&mut linker, denied)?;
+    Ok(linker)
+}
 
+/// The denying version of `spec`: it answers `denied` through the function's return area (its
+/// last parameter) and reports the first such call; `sleep-us` first yields, as a real sleep
+/// would, so a denied sleeper cannot spin.
+fn link_denying<P: Platform + 'static>(
+    linker: &mut Linker<HostState<P>>,
+    spec: &'static ImportSpec,
+) -> Result<(), wasmi::Error> {
+    let ty = FuncType::new(spec.params.iter().copied(), []);
+    let interface = spec.interface;
+    linker.func_new(
+        interface.module(),
+        spec.name,
+        ty,
+        move |mut c: Caller<'_, HostState<P>>, params: &[Val], _: &mut [Val]| {
+            // The return area is the last parameter (an i32 guest address).
+            let ret = params.last().and_then(Val::i32).map(abi::to_u32);
+            trap(&mut c, |c| match (spec.function, spec.result, ret) {
+                (HostFn::SleepUs, _, Some(ret)) => calls::deny_sleep(c, ret),
+                (_, Some(layout), Some(ret)) => calls::deny(c, interface, layout, ret),
+                // `capabilities` and `task` (no return area) are never denied.
+                _ => Err(HostTrap::Fault(GuestFault::Internal {
+                    what: "a denied host function without a return area",
+                })),
+            })
+        },
+    )?;
+    Ok(())
+}
+
+/// The real host functions of every interface not in `denied`.
+fn link_real<P: Platform + 'static>(
+    linker: &mut Linker<HostState<P>>,
+    denied: Interfaces,
+) -> Result<(), wasmi::Error> {
     let module = Interface::Capabilities.module();
     linker.func_wrap(
         module,
@@ -97,37 +140,7 @@ pub(crate) fn linker<P: Platform + 'static>(
     )?;
 
     let module = Interface::Queues.module();
-    if denied.contains(Interface::Queues) {
-        let queues = Interface::Queues;
-        linker.func_wrap(
-            module,
-            "send",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, queues, RESULT_UNIT, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "try-send",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, queues, RESULT_UNIT, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "receive",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, queues, RESULT_LIST, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "try-receive",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, queues, RESULT_LIST, ret))
-            },
-        )?;
-    } else {
+    if !denied.contains(Interface::Queues) {
         linker.func_wrap(
             module,
             "send",
@@ -159,44 +172,7 @@ pub(crate) fn linker<P: Platform + 'static>(
     }
 
     let module = Interface::Regions.module();
-    if denied.contains(Interface::Regions) {
-        let regions = Interface::Regions;
-        linker.func_wrap(
-            module,
-            "size",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, regions, RESULT_U32, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "read",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, regions, RESULT_LIST, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "write",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, regions, RESULT_UNIT, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "read32",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, regions, RESULT_U32, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "write32",
-            move |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, regions, RESULT_UNIT, ret))
-            },
-        )?;
-    } else {
+    if !denied.contains(Interface::Regions) {
         linker.func_wrap(
             module,
             "size",
@@ -234,18 +210,9 @@ pub(crate) fn linker<P: Platform + 'static>(
         )?;
     }
 
-    let module = Interface::Log.module();
-    if denied.contains(Interface::Log) {
+    if !denied.contains(Interface::Log) {
         linker.func_wrap(
-            module,
-            "write",
-            |mut c: Caller<'_, HostState<P>>, _: u32, _: u32, _: u32, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, Interface::Log, RESULT_UNIT, ret))
-            },
-        )?;
-    } else {
-        linker.func_wrap(
-            module,
+            Interface::Log.module(),
             "write",
             |mut c: Caller<'_, HostState<P>>, level: u32, ptr: u32, len: u32, ret: u32| {
                 trap(&mut c, |c| calls::log_write(c, level, ptr, len, ret))
@@ -254,22 +221,7 @@ pub(crate) fn linker<P: Platform + 'static>(
     }
 
     let module = Interface::Time.module();
-    if denied.contains(Interface::Time) {
-        linker.func_wrap(
-            module,
-            "now-us",
-            |mut c: Caller<'_, HostState<P>>, ret: u32| {
-                trap(&mut c, |c| calls::deny(c, Interface::Time, RESULT_U64, ret))
-            },
-        )?;
-        linker.func_wrap(
-            module,
-            "sleep-us",
-            |mut c: Caller<'_, HostState<P>>, _: u64, ret: u32| {
-                trap(&mut c, |c| calls::deny_sleep(c, ret))
-            },
-        )?;
-    } else {
+    if !denied.contains(Interface::Time) {
         linker.func_wrap(
             module,
             "now-us",
@@ -284,10 +236,10 @@ pub(crate) fn linker<P: Platform + 'static>(
         )?;
     }
 
-    let module = Interface::Task.module();
-    linker.func_wrap(module, "yield-now", |mut c: Caller<'_, HostState<P>>| {
-        trap(&mut c, |_| calls::yield_now())
-    })?;
-
-    Ok(linker)
+    linker.func_wrap(
+        Interface::Task.module(),
+        "yield-now",
+        |mut c: Caller<'_, HostState<P>>| trap(&mut c, |_| calls::yield_now()),
+    )?;
+    Ok(())
 }

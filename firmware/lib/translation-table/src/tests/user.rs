@@ -1,6 +1,6 @@
 //! User (EL0) mappings and address spaces that share the kernel's part.
 
-use super::space;
+use super::{Space, space};
 use crate::descriptor::{AP_EL0, NG, PXN, UXN};
 use crate::{Access, Attributes, Granularity, MapError, MemoryKind, PAGE_SIZE, TablePool};
 
@@ -50,12 +50,13 @@ fn decode_refuses_what_is_never_written() {
     assert_eq!(Attributes::decode(kernel_rx & !UXN), None);
 }
 
-#[test]
-fn a_process_space_shares_the_kernel_slots_and_keeps_its_own() {
-    let mut kernel_pool = TablePool::<8>::new();
-    let mut process_pool = TablePool::<8>::new();
-    let (mut kernel, _) = space(&mut kernel_pool);
-    let (mut process, _) = space(&mut process_pool);
+/// A kernel space with its text page at 0x8_0000 mapped, and an empty process space.
+fn kernel_and_process<'a>(
+    kernel_pool: &'a mut TablePool<8>,
+    process_pool: &'a mut TablePool<8>,
+) -> (Space<'a, 8>, Space<'a, 8>) {
+    let (mut kernel, _) = space(kernel_pool);
+    let (process, _) = space(process_pool);
     kernel
         .identity_map(
             0x8_0000,
@@ -64,6 +65,14 @@ fn a_process_space_shares_the_kernel_slots_and_keeps_its_own() {
             Granularity::Pages,
         )
         .unwrap();
+    (kernel, process)
+}
+
+#[test]
+fn a_process_space_shares_the_kernel_slots_and_keeps_its_own() {
+    let mut kernel_pool = TablePool::<8>::new();
+    let mut process_pool = TablePool::<8>::new();
+    let (mut kernel, mut process) = kernel_and_process(&mut kernel_pool, &mut process_pool);
     assert_eq!(kernel.root_tables().collect::<Vec<_>>(), [0]);
     process.share_root_entries(&kernel, 0..1).unwrap();
     process
@@ -107,16 +116,7 @@ fn a_process_space_shares_the_kernel_slots_and_keeps_its_own() {
 fn the_shared_part_cannot_be_changed_through_the_process() {
     let mut kernel_pool = TablePool::<8>::new();
     let mut process_pool = TablePool::<8>::new();
-    let (mut kernel, _) = space(&mut kernel_pool);
-    let (mut process, _) = space(&mut process_pool);
-    kernel
-        .identity_map(
-            0x8_0000,
-            PAGE_SIZE,
-            Attributes::NORMAL_RX,
-            Granularity::Pages,
-        )
-        .unwrap();
+    let (kernel, mut process) = kernel_and_process(&mut kernel_pool, &mut process_pool);
     process.share_root_entries(&kernel, 0..1).unwrap();
     let refused = MapError::Shared { va: 0x8_0000 };
     assert_eq!(process.unmap(0x8_0000, PAGE_SIZE), Err(refused));
