@@ -67,6 +67,7 @@ fn a_flood_leaves_the_pipeline_its_throughput(board: Board) {
     // Both flooders are held to their budgets, and their drops are reported.
     for flooder in ["flood-low", "flood-same"] {
         let line = budget_line(&flooded, flooder);
+        println!("{board}: {line}");
         let written = number_after(line, &format!("{flooder}: "));
         let dropped = number_after(line, "written, ");
         assert!(dropped > 0, "{line}");
