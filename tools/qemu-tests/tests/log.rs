@@ -133,6 +133,7 @@ fn a_fault_report_after_a_flood_is_complete(board: Board) {
     let run = boot_scenario(board, "flood-fault");
     let flooded = run.assert_line("selftest: flooded: ");
     assert!(number_after(flooded, "flooded: ") > 0, "{flooded}");
+    println!("{board}: {flooded}");
     let mut expected: Vec<String> = (0..20)
         .map(|n| format!("selftest: kept line {n} of 20 before the fault"))
         .collect();
@@ -165,6 +166,7 @@ fn dropped_lines_are_reported_once_there_is_room(board: Board) {
     let run = boot_scenario(board, "flood-notice");
     let dropped = number_after(run.assert_line("selftest: flooded: "), "flooded: ");
     assert!(dropped > 0, "\n{}", run.log());
+    println!("{board}: {}", run.assert_line(" lines dropped ("));
     // Component 0 of the demo is the sensor.
     run.expect_in_order(&[
         "selftest: flooded: ",
