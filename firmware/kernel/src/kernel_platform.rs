@@ -7,7 +7,8 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 use core::ops::Range;
 
-use ruvix_runtime::{LogLevel, Platform, RuntimeEvent};
+use ruvix_caps::RegionId;
+use ruvix_runtime::{LogLevel, Platform, RegionBacking, RuntimeEvent};
 use ruvix_witness::{CapabilityGrant, TaskEvent, WitnessKind, WitnessLog};
 
 use crate::board;
@@ -19,18 +20,14 @@ pub struct KernelPlatform {
     components: Vec<String>,
     /// Restarts seen per component (for the witness payload).
     restarts: Vec<u32>,
-    /// Components stopped for good.
-    stopped: Vec<bool>,
-    /// Regions still mapped, for teardown when every component that may use one has stopped.
+    /// Each region of the minimal map (by `RegionId`), for teardown when the runtime retires it.
     regions: Vec<MappedRegion>,
 }
 
-/// A region of the minimal map and who may use it.
+/// A region of the minimal map.
 pub struct MappedRegion {
     pub name: String,
     pub range: Range<u64>,
-    /// Indices of the components granted access.
-    pub holders: Vec<usize>,
     pub mapped: bool,
 }
 
@@ -47,42 +44,12 @@ impl KernelPlatform {
         regions: Vec<MappedRegion>,
     ) -> Self {
         let restarts = alloc::vec![0; components.len()];
-        let stopped = alloc::vec![false; components.len()];
         KernelPlatform {
             witness,
             counter_hz,
             components,
             restarts,
-            stopped,
             regions,
-        }
-    }
-
-    /// Teardown: unmap every region whose holders have all stopped for good. Their
-    /// capabilities live on only in tables no task will run with again.
-    fn tear_down_unused_regions(&mut self) {
-        for region in self.regions.iter_mut().filter(|r| r.mapped) {
-            let unused = region
-                .holders
-                .iter()
-                .all(|&c| self.stopped.get(c).copied().unwrap_or(true));
-            if !unused {
-                continue;
-            }
-            match board::mmu::unmap_range(region.range.clone()) {
-                Ok(()) => {
-                    region.mapped = false;
-                    defmt::info!(
-                        "teardown: region {=str} ({=u64:#010x}..{=u64:#010x}) unmapped: no running component holds it",
-                        region.name.as_str(),
-                        region.range.start,
-                        region.range.end
-                    );
-                }
-                Err(error) => {
-                    defmt::error!("teardown: region {=str}: {}", region.name.as_str(), error)
-                }
-            }
         }
     }
 
@@ -192,11 +159,35 @@ impl Platform for KernelPlatform {
             RuntimeEvent::Stopped { component, .. } => {
                 defmt::warn!("stopped: {=str}", text.as_str());
                 self.task_event(WitnessKind::TaskStopped, component, REASON_STOPPED);
-                let index = usize::from(self.index(component));
-                if let Some(stopped) = self.stopped.get_mut(index) {
-                    *stopped = true;
-                }
-                self.tear_down_unused_regions();
+            }
+        }
+    }
+
+    /// Teardown: the runtime has let go of a region no running component holds (its
+    /// capabilities live on only in tables no task will run with again): unmap it.
+    fn retire_region(&mut self, region: RegionId, _memory: RegionBacking) {
+        let Some(mapped) = usize::try_from(region.0)
+            .ok()
+            .and_then(|index| self.regions.get_mut(index))
+            .filter(|r| r.mapped)
+        else {
+            return;
+        };
+        // SAFETY: `_memory` was the only reference to the region's memory (the runtime kept an
+        // empty one) and is never used; no other kernel code refers to region memory.
+        let unmapped = unsafe { board::mmu::unmap_range(mapped.range.clone()) };
+        match unmapped {
+            Ok(()) => {
+                mapped.mapped = false;
+                defmt::info!(
+                    "teardown: region {=str} ({=u64:#010x}..{=u64:#010x}) unmapped: no running component holds it",
+                    mapped.name.as_str(),
+                    mapped.range.start,
+                    mapped.range.end
+                );
+            }
+            Err(error) => {
+                defmt::error!("teardown: region {=str}: {}", mapped.name.as_str(), error)
             }
         }
     }

@@ -215,6 +215,7 @@ fn gdb_session_sees_stages_statics_locals_and_tasks(board: Board) {
         assert!(running.contains(frame), "{frame} not in\n{running}");
     }
     let tasks = step(&output, "tasks");
+    println!("{tasks}");
     assert!(tasks.contains("ruvix: 4 components, 4 tasks, "), "{tasks}");
     for component in ["sensor", "filter", "sink", "blinky"] {
         let line = tasks

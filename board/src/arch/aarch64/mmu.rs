@@ -312,7 +312,11 @@ fn is_boot_only(label: &str) -> bool {
 /// SEC-001: replace the boot-time identity map of all RAM and every device window with the
 /// minimal map — the kernel's own ranges (kept as they are) plus exactly `keep`, page by page.
 /// Afterwards any access outside these ranges faults.
-pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
+///
+/// # Safety
+/// No live reference may point into memory the minimal map leaves out (RAM outside the kernel
+/// and `keep`, device windows outside `keep`): after this call such an access faults.
+pub unsafe fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
     critical_section::with(|cs| {
         let mut space = SPACE.borrow(cs).borrow_mut();
         let space = space.as_mut().ok_or(MmuError::NotOn)?;
@@ -357,7 +361,10 @@ pub fn drop_boot_map(keep: &[MapRequest]) -> Result<(), MmuError> {
 
 /// Teardown: unmap one range the SEC-001 map holds (a region nobody may use any more) and
 /// forget its label. Afterwards an access to it faults.
-pub fn unmap_range(range: Range<u64>) -> Result<(), MmuError> {
+///
+/// # Safety
+/// Nothing may refer to memory in `range` any more (no live reference, no pending access).
+pub unsafe fn unmap_range(range: Range<u64>) -> Result<(), MmuError> {
     critical_section::with(|cs| {
         let mut space = SPACE.borrow(cs).borrow_mut();
         let space = space.as_mut().ok_or(MmuError::NotOn)?;

@@ -141,11 +141,6 @@ fn mount(
         .map(|(decl, range)| MappedRegion {
             name: decl.name.clone(),
             range: range.clone(),
-            holders: decl
-                .access
-                .iter()
-                .map(|a| usize::from(a.component.0))
-                .collect(),
             mapped: true,
         })
         .collect();
@@ -179,7 +174,11 @@ fn mount(
         .root
         .table()
         .encode(&mut |bytes| capability_hash.update(bytes));
-    board::mmu::drop_boot_map(&requests).map_err(MountFailure::Map)?;
+    // SAFETY: what stage 3 still refers to stays mapped: the kernel, its heap (the runtime,
+    // its modules — wasmi copied what it needs of the package's bytes at mount) and every
+    // region in `requests`. The package itself, possibly a separately loaded initrd outside the
+    // kernel, is not read again (stage 4 uses the hash stage 1 computed).
+    unsafe { board::mmu::drop_boot_map(&requests) }.map_err(MountFailure::Map)?;
     runtime
         .platform_mut()
         .witness

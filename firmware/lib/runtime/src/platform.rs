@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use ruvix_caps::RegionId;
+
 use crate::event::RuntimeEvent;
 
 /// The hardware the runtime needs, implemented by the kernel (and by a fake in host tests).
@@ -35,6 +37,12 @@ pub trait Platform {
     /// Something the kernel records in its witness log and prints: capability grants at mount,
     /// mount timing, task faults, restarts, components stopped for good, denied interfaces.
     fn event(&mut self, event: RuntimeEvent<'_>);
+
+    /// Region `region` has no holder that will run again (every component granted it is
+    /// stopped for good): the runtime lets go of its memory and hands `backing` — the only
+    /// reference to it — back, so the kernel may unmap it (teardown). Called once per region,
+    /// after the [`RuntimeEvent::Stopped`] that made it unheld.
+    fn retire_region(&mut self, region: RegionId, backing: RegionBacking);
 }
 
 /// The level of a log line (the WIT `log.level`, in its order).

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use core::cell::{Ref, RefCell, RefMut};
 use core::mem;
 
-use ruvix_caps::{ComponentCaps, RegionId};
+use ruvix_caps::{ComponentCaps, ObjectRef, RegionId};
 use ruvix_manifest::{RestartPolicy, RvfManifest};
 use ruvix_queue::{Queue, QueueStats};
 use wasmi::{Engine, TypedResumableCall, TypedResumableCallHostTrap, TypedResumableCallOutOfFuel};
@@ -20,7 +20,7 @@ use crate::host::log_budget::{LogBucket, LogCounts};
 use crate::host::state::{HostTrap, Shared, Suspend};
 use crate::mount::{self, Blueprint, Live};
 use crate::platform::{Platform, RegionBacking};
-use crate::policy::{FaultDecision, Scheduler, StopReason, TaskId, WaitOn};
+use crate::policy::{ComponentState, FaultDecision, Scheduler, StopReason, TaskId, WaitOn};
 use crate::stats::{
     ComponentInfo, ComponentMount, MountReport, SliceOutcome, Step, TaskInfo, TaskStats,
 };
@@ -419,6 +419,9 @@ impl<P: Platform + 'static> Runtime<P> {
                 }),
             }
         }
+        if matches!(decision, FaultDecision::Stop(_)) {
+            self.retire_unheld_regions();
+        }
         SliceOutcome::Faulted(decision)
     }
 
@@ -449,8 +452,43 @@ impl<P: Platform + 'static> Runtime<P> {
                             reason: StopReason::RestartFailed,
                         });
                     }
+                    self.retire_unheld_regions();
                 }
             }
+        }
+    }
+
+    /// Teardown: every region whose holders are all stopped for good is taken out of the
+    /// shared state (an empty backing stays, so a stray access is out of bounds) and handed to
+    /// the platform, which may then unmap it — nothing here refers to its memory any more.
+    fn retire_unheld_regions(&mut self) {
+        let Ok(mut shared) = self.shared.try_borrow_mut() else {
+            return;
+        };
+        let shared = &mut *shared;
+        for (index, backing) in shared.regions.iter_mut().enumerate() {
+            let Ok(id) = u32::try_from(index).map(RegionId) else {
+                continue;
+            };
+            let retired = backing.size() == 0;
+            let held = self.components.iter().enumerate().any(|(c, component)| {
+                holds_region(&component.blueprint.caps, id)
+                    && !matches!(
+                        self.scheduler.component_state(c),
+                        Some(ComponentState::Stopped(_))
+                    )
+            });
+            if retired || held {
+                continue;
+            }
+            let released = match backing {
+                RegionBacking::Ram(bytes) => RegionBacking::Ram(mem::take(bytes)),
+                RegionBacking::Mmio { base, size } => RegionBacking::Mmio {
+                    base: *base,
+                    size: mem::take(size),
+                },
+            };
+            shared.platform.retire_region(id, released);
         }
     }
 
@@ -582,6 +620,12 @@ impl<P: Platform + 'static> Runtime<P> {
             RegionBacking::Mmio { .. } => None,
         }
     }
+}
+
+/// Whether `caps` holds a capability to region `region`.
+fn holds_region(caps: &ComponentCaps, region: RegionId) -> bool {
+    caps.entries()
+        .any(|(_, capability)| capability.object() == ObjectRef::Region(region))
 }
 
 fn count_block(stats: &mut TaskStats, wait: WaitOn) {

@@ -238,7 +238,14 @@ fuel_slice = 100000
 entry_points = [{ export = "a", priority = 1 }, { export = "b", priority = 1 }]
 restart = { policy = "restart", max_restarts = 1, min_run_ms = 1 }
 "#;
-    let manifest = system(&[duo.to_string(), ram_region("out", r#"duo = "rw""#)]);
+    // The observer keeps the region held (and so readable here) after duo stops for good.
+    let observer =
+        component("observer", 1000, "", NEVER).replace("\"run\" }", "\"run\", priority = 1 }");
+    let manifest = system(&[
+        duo.to_string(),
+        observer,
+        ram_region("out", r#"duo = "rw", observer = "ro""#),
+    ]);
     // a: counts in shared memory and publishes it; b: counts its own runs in the region,
     // yields three times, then traps.
     let wasm = module(
@@ -261,8 +268,9 @@ restart = { policy = "restart", max_restarts = 1, min_run_ms = 1 }
     unreachable)
 "#,
     );
-    let (mut runtime, report) = common::mount(&manifest, &[wasm]).unwrap();
-    assert_eq!(report.tasks_spawned, 2);
+    let idle = module(r#"(func (export "run") (loop $l (call $yield) (br $l)))"#);
+    let (mut runtime, report) = common::mount(&manifest, &[wasm, idle]).unwrap();
+    assert_eq!(report.tasks_spawned, 3);
     run_until(&mut runtime, 1000, |r| {
         matches!(state(r, "duo"), ComponentState::Stopped(_))
     });
@@ -271,7 +279,7 @@ restart = { policy = "restart", max_restarts = 1, min_run_ms = 1 }
         word(&runtime, 12) <= 5,
         "a's count started again in the new instance"
     );
-    for task in runtime.tasks() {
+    for task in runtime.tasks().filter(|t| t.component == "duo") {
         assert_eq!(task.state, TaskState::Down, "{task:?}");
     }
     let platform = runtime.platform();
@@ -382,4 +390,34 @@ fn a_loop_of_host_calls_spends_its_fuel_slice_on_them() {
         "{:?}",
         task.stats
     );
+}
+
+#[test]
+fn a_region_goes_back_to_the_platform_once_no_holder_will_run_again() {
+    // "quitter" traps at once (policy never) and holds "own" alone and "shared" with "keeper",
+    // which keeps running; "pending" traps too but will restart, so "later" stays.
+    let restart_later = r#"{ policy = "restart", max_restarts = 1, min_run_ms = 60000 }"#;
+    let manifest = system(&[
+        component("keeper", 1000, "", NEVER),
+        component("quitter", 1000, "", NEVER),
+        component("pending", 1000, "", restart_later),
+        ram_region("own", r#"quitter = "rw""#),
+        ram_region("shared", r#"quitter = "ro", keeper = "rw""#),
+        ram_region("later", r#"pending = "rw""#),
+    ]);
+    let yielder = module(r#"(func (export "run") (loop $l (call $yield) (br $l)))"#);
+    let trapper = module(r#"(func (export "run") unreachable)"#);
+    let mut runtime = boot(&manifest, vec![yielder, trapper.clone(), trapper]);
+    run_until(&mut runtime, 100, |r| {
+        matches!(state(r, "quitter"), ComponentState::Stopped(_))
+            && matches!(state(r, "pending"), ComponentState::RestartPending { .. })
+    });
+    for _ in 0..10 {
+        step(&mut runtime);
+    }
+    // Only "own" went back, whole, and only once; its backing here is empty now.
+    assert_eq!(runtime.platform().retired, [(RegionId(0), 4096)]);
+    assert_eq!(runtime.read_region(RegionId(0), 0, 1), None);
+    assert!(runtime.read_region(RegionId(1), 0, 4096).is_some());
+    assert!(runtime.read_region(RegionId(2), 0, 4096).is_some());
 }

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ruvix_caps::{
-    BootCapabilitySet, BootMinter, ComponentCaps, MemoryRange, MintToken, ObjectIds, distribute,
+    BootCapabilitySet, BootMinter, ComponentCaps, MemoryRange, MintToken, ObjectIds, RegionId,
+    distribute,
 };
 use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
 use ruvix_queue::Queue;
@@ -86,6 +87,8 @@ pub struct FakePlatform {
     pub ticks_per_second: u64,
     /// The lowest native stack address seen in a `log` call (the stack grows down).
     pub stack_low: usize,
+    /// Regions handed back by `retire_region`, with the size of their memory.
+    pub retired: Vec<(RegionId, u64)>,
 }
 
 impl FakePlatform {
@@ -97,6 +100,7 @@ impl FakePlatform {
             gpio: Gpio::new(rpi3_mmio(0x20_0000)),
             ticks_per_second: TICKS_PER_SECOND,
             stack_low: usize::MAX,
+            retired: Vec::new(),
         }
     }
 
@@ -164,6 +168,10 @@ impl Platform for FakePlatform {
             println!("[{:>10}] event: {event}", self.clock);
         }
         self.events.push((self.clock, event.to_string()));
+    }
+
+    fn retire_region(&mut self, region: RegionId, backing: RegionBacking) {
+        self.retired.push((region, backing.size()));
     }
 }
 
