@@ -1,5 +1,6 @@
-//! Interrupt dispatch: the board's controller says what is pending; the timer tick is handled
-//! here, anything else is counted as spurious (no other source is enabled yet).
+//! Interrupt dispatch: the board's controller says what is pending; the timer tick and the
+//! UART's transmit interrupt (the log drain) are handled here, anything else is counted as
+//! spurious (no other source is enabled yet).
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -10,9 +11,13 @@ pub(crate) fn init() {
 }
 
 pub(crate) fn dispatch() {
-    crate::bsp::irq_dispatch(crate::arch::timer::handle_tick_interrupt, |_source| {
-        UNEXPECTED.fetch_add(1, Ordering::Relaxed);
-    });
+    crate::bsp::irq_dispatch(
+        crate::arch::timer::handle_tick_interrupt,
+        crate::console::on_uart_interrupt,
+        |_source| {
+            UNEXPECTED.fetch_add(1, Ordering::Relaxed);
+        },
+    );
 }
 
 /// Interrupts that arrived from a source nobody enabled.

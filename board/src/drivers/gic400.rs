@@ -1,5 +1,5 @@
 //! The GIC-400 (GICv2) of the Pi 4: distributor + CPU interface, just enough to take the
-//! generic-timer PPI on core 0.
+//! generic-timer PPI and device SPIs (the UART) on core 0.
 
 use tock_registers::interfaces::{Readable, Writeable};
 use tock_registers::register_structs;
@@ -16,7 +16,9 @@ register_structs! {
         (0x180 => icenabler: [ReadWrite<u32>; 32]),
         (0x200 => _reserved1),
         (0x400 => ipriorityr: [ReadWrite<u32>; 255]),
-        (0x7fc => @END),
+        (0x7fc => _reserved2),
+        (0x800 => itargetsr: [ReadWrite<u32>; 255]),
+        (0xbfc => @END),
     }
 }
 
@@ -82,6 +84,11 @@ impl Gic400 {
         let priority = &self.distributor.ipriorityr[(intid / 4) as usize];
         let shift = (intid % 4) * 8;
         priority.set((priority.get() & !(0xff << shift)) | 0xa0 << shift);
+        if intid >= 32 {
+            // An SPI goes to no core until it is given one (PPIs are banked per core).
+            let target = &self.distributor.itargetsr[(intid / 4) as usize];
+            target.set((target.get() & !(0xff << shift)) | 0x01 << shift);
+        }
         self.distributor.isenabler[word].set(1 << bit);
     }
 

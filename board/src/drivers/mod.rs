@@ -1,6 +1,7 @@
 //! Device drivers for the Raspberry Pi peripherals, each a `tock-registers` block plus a small
 //! driver type. Addresses come only from the board's memory map (`bsp::memory_map`).
 
+pub mod bcm2835_intc;
 pub mod bcm2836_local_intc;
 pub mod gic400;
 pub mod gpio;

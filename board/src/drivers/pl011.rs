@@ -1,6 +1,7 @@
-//! ARM PrimeCell PL011 UART (UART0 on both boards): 115200 8N1, polled.
+//! ARM PrimeCell PL011 UART (UART0 on both boards): 115200 8N1, FIFO on; transmit by
+//! interrupt (the log drain) or, on the fatal path, by polling.
 
-use tock_registers::interfaces::{Readable, Writeable};
+use tock_registers::interfaces::{ReadWriteable, Readable, Writeable};
 use tock_registers::register_bitfields;
 use tock_registers::register_structs;
 use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
@@ -23,6 +24,13 @@ register_bitfields! {u32,
         RXE OFFSET(9) NUMBITS(1) [],
         TXE OFFSET(8) NUMBITS(1) [],
         UARTEN OFFSET(0) NUMBITS(1) []
+    ],
+    IFLS [
+        /// Transmit interrupt when the FIFO drains to this level: 0b000 = 1/8 full.
+        TXIFLSEL OFFSET(0) NUMBITS(3) [OneEighth = 0b000]
+    ],
+    IMSC [
+        TXIM OFFSET(5) NUMBITS(1) []
     ]
 }
 
@@ -36,13 +44,18 @@ register_structs! {
         (0x28 => fbrd: WriteOnly<u32>),
         (0x2c => lcr_h: WriteOnly<u32, LCR_H::Register>),
         (0x30 => cr: WriteOnly<u32, CR::Register>),
-        (0x34 => _reserved2),
+        (0x34 => ifls: WriteOnly<u32, IFLS::Register>),
+        (0x38 => imsc: ReadWrite<u32, IMSC::Register>),
+        (0x3c => _reserved2),
         (0x44 => icr: WriteOnly<u32>),
         (0x48 => @END),
     }
 }
 
 pub const BAUD: u32 = 115_200;
+
+/// Transmit FIFO depth of the PL011 on the BCM2837 and BCM2711.
+pub const TX_FIFO_DEPTH: usize = 16;
 
 pub struct Pl011 {
     registers: Mmio<Registers>,
@@ -76,6 +89,8 @@ impl Pl011 {
         self.registers
             .lcr_h
             .write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
+        self.registers.ifls.write(IFLS::TXIFLSEL::OneEighth);
+        self.registers.imsc.set(0);
         self.registers
             .cr
             .write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
@@ -86,6 +101,24 @@ impl Pl011 {
             core::hint::spin_loop();
         }
         self.registers.dr.set(u32::from(byte));
+    }
+
+    /// Put `byte` into the transmit FIFO unless it is full; never waits.
+    pub fn try_write_byte(&self, byte: u8) -> bool {
+        if self.registers.fr.is_set(FR::TXFF) {
+            return false;
+        }
+        self.registers.dr.set(u32::from(byte));
+        true
+    }
+
+    /// Whether the transmit interrupt (FIFO drained below its level) is unmasked.
+    pub fn set_tx_interrupt(&self, on: bool) {
+        self.registers.imsc.modify(if on {
+            IMSC::TXIM::SET
+        } else {
+            IMSC::TXIM::CLEAR
+        });
     }
 
     pub fn write_bytes(&self, bytes: &[u8]) {

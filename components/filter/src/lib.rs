@@ -2,12 +2,12 @@
 //! and forwards it on `out` with its sequence number unchanged, for ever.
 //!
 //! A message that is not a reading is dropped with a warning (the sink then sees the gap).
-//! Logs a line every 10,000 readings (the sink reports every 1000).
+//! Logs a summary every 5 s (`filter: <n> readings forwarded`).
 
 #![no_std]
 
 use ruvix_guest::pipeline::{Reading, filter_value};
-use ruvix_guest::{Guest, Line, fail, queues, require};
+use ruvix_guest::{Guest, Line, Periodic, SUMMARY_PERIOD_US, fail, queues, require};
 
 struct Filter;
 
@@ -17,6 +17,7 @@ impl Guest for Filter {
         let out = require("out");
         Line::new("filter: started").info();
         let mut forwarded = 0u64;
+        let mut summary = Periodic::new(SUMMARY_PERIOD_US);
         loop {
             let message = queues::receive(input).unwrap_or_else(|e| fail("filter: receive", e));
             let Some(mut reading) = Reading::decode(&message) else {
@@ -31,7 +32,7 @@ impl Guest for Filter {
                 fail("filter: send", error);
             }
             forwarded += 1;
-            if forwarded.is_multiple_of(10_000) {
+            if summary.due() {
                 Line::new("filter: ")
                     .u64(forwarded)
                     .str(" readings forwarded")

@@ -118,3 +118,47 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     }
     line.fail()
 }
+
+/// A periodic summary: [`Periodic::due`] is true about once per `period_us` of the system
+/// clock. It reads the clock only every 256th call, so a hot loop pays for it rarely; without
+/// the `timer` grant it is never due.
+pub struct Periodic {
+    period_us: u64,
+    next_us: Option<u64>,
+    calls: u32,
+}
+
+/// How often the demo's components report (a line per component every few seconds keeps the
+/// demo far below a 115200-baud line).
+pub const SUMMARY_PERIOD_US: u64 = 5_000_000;
+
+impl Periodic {
+    pub const fn new(period_us: u64) -> Periodic {
+        Periodic {
+            period_us,
+            next_us: None,
+            calls: 0,
+        }
+    }
+
+    pub fn due(&mut self) -> bool {
+        self.calls = self.calls.wrapping_add(1);
+        if !self.calls.is_multiple_of(256) {
+            return false;
+        }
+        let Ok(now) = time::now_us() else {
+            return false;
+        };
+        match self.next_us {
+            None => {
+                self.next_us = Some(now + self.period_us);
+                false
+            }
+            Some(next) if now >= next => {
+                self.next_us = Some(now + self.period_us);
+                true
+            }
+            Some(_) => false,
+        }
+    }
+}

@@ -2,12 +2,12 @@
 //!
 //! Each message is a [`Reading`] (16 bytes: seq, value as u64 LE) with seq = 0, 1, 2, ... and
 //! value = [`sensor_value`]`(seq)`. Sending blocks while the queue is full, so the sensor runs
-//! exactly as fast as the pipeline drains it. Logs a line every 10,000 readings (the sink reports every 1000).
+//! exactly as fast as the pipeline drains it. Logs a summary every 5 s (`sensor: <n> readings sent`).
 
 #![no_std]
 
 use ruvix_guest::pipeline::{Reading, sensor_value};
-use ruvix_guest::{Guest, Line, fail, queues, require};
+use ruvix_guest::{Guest, Line, Periodic, SUMMARY_PERIOD_US, fail, queues, require};
 
 struct Sensor;
 
@@ -16,6 +16,7 @@ impl Guest for Sensor {
         let out = require("out");
         Line::new("sensor: started").info();
         let mut seq = 0u64;
+        let mut summary = Periodic::new(SUMMARY_PERIOD_US);
         loop {
             let reading = Reading {
                 seq,
@@ -25,7 +26,7 @@ impl Guest for Sensor {
                 fail("sensor: send", error);
             }
             seq += 1;
-            if seq.is_multiple_of(10_000) {
+            if summary.due() {
                 Line::new("sensor: ").u64(seq).str(" readings sent").info();
             }
         }

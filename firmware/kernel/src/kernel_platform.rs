@@ -90,12 +90,14 @@ impl Platform for KernelPlatform {
     }
 
     fn log(&mut self, component: &str, level: LogLevel, message: &str) {
-        match level {
+        // Component lines may be dropped when the log ring is full (counted against it).
+        let source = u8::try_from(self.index(component)).unwrap_or(u8::MAX - 1);
+        board::console::droppable(source, || match level {
             LogLevel::Debug => defmt::debug!("[{=str}] {=str}", component, message),
             LogLevel::Info => defmt::info!("[{=str}] {=str}", component, message),
             LogLevel::Warn => defmt::warn!("[{=str}] {=str}", component, message),
             LogLevel::Error => defmt::error!("[{=str}] {=str}", component, message),
-        }
+        });
     }
 
     fn mmio_read32(&mut self, address: u64) -> u32 {

@@ -6,6 +6,7 @@ use crate::board;
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
+    board::console::enter_fatal();
     defmt::error!("panic: {}", defmt::Display2Format(info));
     board::console::flush();
     board::fatal_stop(board::ExitCode::Panic)

@@ -19,6 +19,9 @@ use board::{BoardInfo, ExitCode};
 static RODATA_WORD: u64 = 0x5eed_0000_0000_0001;
 /// An AArch64 `ret` instruction in .data (W^X: executing it must fault).
 static DATA_CODE: AtomicU32 = AtomicU32::new(0xd65f_03c0);
+/// Text of the flood lines: a string argument travels in the frame (format strings do not), so
+/// each frame is about as long as a component's line.
+const FLOOD_TEXT: &str = "a component line of sixty bytes or so, as components write";
 /// Page 0 is never mapped.
 const UNMAPPED_ADDRESS: u64 = 0x8;
 
@@ -32,6 +35,9 @@ const SCENARIOS: &[Scenario] = &[
     ("exec-data", exec_data),
     ("stack-overflow", stack_overflow),
     ("timer", timer),
+    ("timer-log", timer_under_log_load),
+    ("flood-fault", flood_then_fault),
+    ("flood-notice", flood_then_run),
     ("sec001-read", sec001_read),
     ("run", run_for_a_while),
     ("el0", el0::el0),
@@ -172,13 +178,20 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
         })
         .unwrap_or(10);
     let started = board::timer::counter();
+    let log_before = board::console::statistics().totals;
     crate::boot::run_system_until(system, seconds);
     let elapsed = board::timer::counter() - started;
+    let log_after = board::console::statistics().totals;
     defmt::info!(
         "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} slices",
         elapsed,
         board::timer::frequency(),
         system.runtime.slices()
+    );
+    defmt::info!(
+        "run: {=u64} log bytes queued, {=u64} lines dropped by the ring, during the run",
+        log_after.queued_bytes - log_before.queued_bytes,
+        log_after.dropped_frames - log_before.dropped_frames
     );
     crate::boot::print_statistics(system);
     pass("run");
@@ -221,4 +234,109 @@ fn timer(_: &BoardInfo, _: &mut System) {
         expected
     );
     board::fatal_stop(ExitCode::Failure);
+}
+
+/// The tick under log load: for half a second the log is fed at the wire's own rate (a
+/// component-sized line every 5 ms, about 14 KB/s of frames against the 11.5 KB/s a
+/// 115200-baud line moves), the CPU spinning in between, and the tick must still count at its
+/// rate; no log call may keep interrupts masked for more than a tenth of a tick. (With the old
+/// polled log, each such line would have masked interrupts for ~6 ms on a real UART.)
+fn timer_under_log_load(_: &BoardInfo, _: &mut System) {
+    const INTERVAL_MS: u64 = 500;
+    const LINE_EVERY_MS: u64 = 5;
+    let hz = u64::from(crate::boot::TICK_HZ);
+    board::timer::start_tick(crate::boot::TICK_HZ);
+    board::console::start_interrupt_driven();
+    board::cpu::enable_interrupts();
+    let first = board::timer::ticks();
+    while board::timer::ticks() == first {
+        board::cpu::wait_for_interrupt();
+    }
+    board::console::reset_longest_masked();
+    let tx_before = board::console::statistics().tx_interrupts;
+    let start_ticks = board::timer::ticks();
+    let start = board::timer::counter();
+    let span = board::timer::frequency() * INTERVAL_MS / 1000;
+    let line_every = board::timer::frequency() * LINE_EVERY_MS / 1000;
+    let mut lines = 0u64;
+    let mut next_line = start;
+    loop {
+        let now = board::timer::counter();
+        if now - start >= span {
+            break;
+        }
+        if now >= next_line {
+            board::console::droppable(0, || {
+                defmt::info!("[load] line {=u64}: {=str}", lines, FLOOD_TEXT)
+            });
+            lines += 1;
+            next_line += line_every;
+        }
+        core::hint::spin_loop();
+    }
+    let counted = board::timer::ticks() - start_ticks;
+    let elapsed = board::timer::counter() - start;
+    let expected = hz * INTERVAL_MS / 1000;
+    let log = board::console::statistics();
+    let tx_interrupts = log.tx_interrupts - tx_before;
+    let tick_interval = board::timer::frequency() / hz;
+    defmt::info!(
+        "selftest: timer ticks {=u64} in {=u64} counter cycles at {=u64} Hz (configured {=u64} Hz, expected {=u64}) under log load: {=u64} lines logged, {=u64} TX interrupts, longest masked {=u64} ticks of {=u64} per tick",
+        counted,
+        elapsed,
+        board::timer::frequency(),
+        hz,
+        expected,
+        lines,
+        tx_interrupts,
+        log.longest_masked_ticks,
+        tick_interval
+    );
+    if counted.abs_diff(expected) <= 1
+        && tx_interrupts > 0
+        && log.longest_masked_ticks < tick_interval / 10
+    {
+        pass("timer-log");
+    }
+    defmt::error!("selftest timer-log: failed");
+    board::fatal_stop(ExitCode::Failure);
+}
+
+/// Droppable lines counted against component 0 fill the ring (interrupts are still masked
+/// here, so nothing drains it) and are dropped; then the system runs for a second, and the
+/// drop notice must say how many, against whom.
+fn flood_then_run(_: &BoardInfo, system: &mut System) {
+    for n in 0..2000u32 {
+        board::console::droppable(0, || {
+            defmt::info!("[flood] line {=u32}: {=str}", n, FLOOD_TEXT)
+        });
+    }
+    let dropped = board::console::statistics().totals.dropped_frames;
+    defmt::info!("selftest: flooded: {=u64} lines dropped", dropped);
+    crate::boot::run_system_until(system, 1);
+    pass("flood-notice");
+}
+
+/// A fault right after a flood: droppable lines fill the ring (many are dropped), kept lines
+/// are queued behind them, then an unmapped read faults. The report must arrive complete,
+/// after the kept lines before it.
+fn flood_then_fault(_: &BoardInfo, _: &mut System) {
+    for n in 0..2000u32 {
+        board::console::droppable(0, || {
+            defmt::info!("[flood] line {=u32}: {=str}", n, FLOOD_TEXT)
+        });
+    }
+    for n in 0..20u32 {
+        defmt::info!("selftest: kept line {=u32} of 20 before the fault", n);
+    }
+    let log = board::console::statistics();
+    defmt::info!(
+        "selftest: flooded: {=u64} lines dropped, {=usize} bytes waiting; reading unmapped address {=u64:#x}",
+        log.totals.dropped_frames,
+        log.waiting_bytes,
+        UNMAPPED_ADDRESS
+    );
+    // SAFETY: the read is meant to fault; the fault report stops the machine.
+    let value = unsafe { fault_probe::read_u64(UNMAPPED_ADDRESS) };
+    defmt::error!("read {=u64:#x} from an unmapped address", value);
 }

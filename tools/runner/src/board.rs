@@ -19,18 +19,12 @@ impl Board {
 
     /// Short name: `rpi3` / `rpi4`.
     pub fn name(self) -> &'static str {
-        match self {
-            Board::Rpi3 => "rpi3",
-            Board::Rpi4 => "rpi4",
-        }
+        self.description().name
     }
 
     /// QEMU `-M` machine name.
     pub fn machine(self) -> &'static str {
-        match self {
-            Board::Rpi3 => "raspi3b",
-            Board::Rpi4 => "raspi4b",
-        }
+        self.description().qemu_machine
     }
 
     /// The kernel's cargo feature selecting this board.
@@ -41,12 +35,17 @@ impl Board {
         }
     }
 
+    /// The board's facts (the one description the firmware and the manifest check use too).
+    pub fn description(self) -> &'static ruvix_board_desc::BoardDescription {
+        match self {
+            Board::Rpi3 => &ruvix_board_desc::RPI3,
+            Board::Rpi4 => &ruvix_board_desc::RPI4,
+        }
+    }
+
     /// Physical address of PL011 UART0, where the defmt frames go.
     pub fn uart_base(self) -> u64 {
-        match self {
-            Board::Rpi3 => 0x3F20_1000,
-            Board::Rpi4 => 0xFE20_1000,
-        }
+        self.description().uart0
     }
 
     /// Image directory name: `rpi3`, or `rpi3-test` for the `qemu-test` build.
@@ -91,6 +90,29 @@ mod tests {
         assert_eq!(Board::Rpi4.image_name(true), "rpi4-test");
         assert_eq!(Board::Rpi3.uart_base(), 0x3F20_1000);
         assert_eq!(Board::Rpi4.to_string(), "rpi4");
+    }
+
+    /// The README and docs/manifest.md list every device page of the board description, with
+    /// its address, and say whether it can be granted.
+    #[test]
+    fn the_docs_list_every_device_page() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        for doc in ["README.md", "docs/manifest.md"] {
+            let text = std::fs::read_to_string(root.join(doc)).unwrap();
+            for board in Board::ALL {
+                for page in board.description().pages {
+                    let address = format!("0x{:08X}", page.base);
+                    let listed = text.lines().any(|l| {
+                        l.starts_with('|') && l.contains(page.name) && l.contains(&address)
+                    });
+                    let kernel = page.owner == ruvix_board_desc::Owner::Kernel;
+                    // The README's table lists only the pages that cannot be granted.
+                    if kernel || doc != "README.md" {
+                        assert!(listed, "{doc}: no row for {} {address}", page.name);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

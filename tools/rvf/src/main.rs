@@ -111,6 +111,9 @@ fn main() -> ExitCode {
                 out,
             })
             .map(|r| {
+                for warning in &r.warnings {
+                    eprintln!("{warning}");
+                }
                 let names: Vec<&str> = r.components.iter().map(|(n, _)| n.as_str()).collect();
                 println!(
                     "packed system \"{}\" into {} ({} bytes): {} components ({}), signed with key {}",

@@ -39,6 +39,9 @@ pub struct PackReport {
     pub components: Vec<(String, usize)>,
     /// Id of the signing key.
     pub key_id: String,
+    /// `file:line:column: warning: ...` for what the author should know (pages shared with
+    /// the kernel).
+    pub warnings: Vec<String>,
 }
 
 /// The boards a manifest may target, with the limits `pack` checks it against.
@@ -146,6 +149,7 @@ pub fn pack(options: &PackOptions) -> Result<PackReport, Failure> {
         ))
     })?;
     Ok(PackReport {
+        warnings: parsed.warnings.iter().map(ToString::to_string).collect(),
         out: options.out.clone(),
         size: bytes.len(),
         system: manifest.system.clone(),

@@ -69,6 +69,8 @@ pub enum ExitCode {
 /// a fatal error (no fallback path).
 pub fn fatal_stop(code: ExitCode) -> ! {
     disable_interrupts();
+    // Nothing queued is lost: the lines before the stop go out first.
+    crate::console::flush();
     let _ = code;
     #[cfg(feature = "qemu-exit")]
     super::semihosting::exit(code as u32);

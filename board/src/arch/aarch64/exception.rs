@@ -134,6 +134,8 @@ extern "C" fn __board_exception(vector: u64, frame: &mut ExceptionFrame) {
 }
 
 fn report(vector: Vector, frame: &ExceptionFrame) {
+    // Interrupts stay masked from here on: write what is queued, then the report, directly.
+    crate::console::enter_fatal();
     let ec = (frame.esr >> 26) & 0x3f;
     let iss = frame.esr & 0x1ff_ffff;
     defmt::error!(

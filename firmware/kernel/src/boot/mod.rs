@@ -9,6 +9,7 @@ pub mod stage2_create;
 pub mod stage3_mount;
 pub mod stage4_attest;
 
+use core::fmt::Write;
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::board;
@@ -19,6 +20,8 @@ pub const TICK_HZ: u32 = 100;
 const STATISTICS_EVERY: u64 = 6;
 /// How often the running system reports that it is alive.
 const HEARTBEAT_SECONDS: u64 = 10;
+/// How often the scheduler loop looks for lines the full log ring dropped.
+const DROP_CHECKS_PER_SECOND: u64 = 10;
 
 /// Print a stage line with its duration in counter ticks.
 pub fn stage_ok(number: u8, name: &str, started: u64) {
@@ -45,19 +48,28 @@ pub static RUVIX_SYSTEM: AtomicPtr<stage3_mount::System> = AtomicPtr::new(core::
 pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     RUVIX_SYSTEM.store(system, Ordering::Relaxed);
     board::timer::start_tick(TICK_HZ);
+    board::console::start_interrupt_driven();
     board::cpu::enable_interrupts();
     let hz = board::timer::frequency();
     let end = board::timer::counter().saturating_add(seconds.saturating_mul(hz));
     let mut next_report = board::timer::counter() + hz * HEARTBEAT_SECONDS;
     let mut reports = 0u64;
+    let mut next_drop_check = 0;
     loop {
         match system.runtime.run_slice() {
             ruvix_runtime::Step::Ran { .. } => {}
-            ruvix_runtime::Step::Idle { .. } => board::cpu::wait_for_interrupt(),
+            ruvix_runtime::Step::Idle { .. } => {
+                board::console::drain();
+                board::cpu::wait_for_interrupt();
+            }
         }
         let now = board::timer::counter();
         if now >= end {
             return;
+        }
+        if now >= next_drop_check {
+            report_log_drops(system);
+            next_drop_check = now + hz / DROP_CHECKS_PER_SECOND;
         }
         if now >= next_report {
             heartbeat(system);
@@ -70,8 +82,53 @@ pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     }
 }
 
-/// Per-task and per-queue figures since mount.
+/// `log: N lines dropped (sink 1200, flood 34)` once the ring has room again after it had to
+/// drop lines. The notice itself is a kept line.
+fn report_log_drops(system: &stage3_mount::System) {
+    let Some(drops) = board::console::take_drops() else {
+        return;
+    };
+    let mut list = heapless::String::<160>::new();
+    let names = system.runtime.components().map(|c| c.name);
+    for (name, count) in names.zip(drops.by_source).filter(|(_, n)| *n > 0) {
+        let separator = if list.is_empty() { "" } else { ", " };
+        let _ = write!(list, "{separator}{name} {count}");
+    }
+    for (name, count) in [("kernel", drops.kernel), ("other", drops.other)] {
+        if count > 0 {
+            let separator = if list.is_empty() { "" } else { ", " };
+            let _ = write!(list, "{separator}{name} {count}");
+        }
+    }
+    defmt::warn!(
+        "log: {=u32} lines dropped ({=str})",
+        drops.total,
+        list.as_str()
+    );
+}
+
+/// Per-task and per-queue figures since mount (droppable lines: a full log ring drops them
+/// rather than wait).
 pub fn print_statistics(system: &stage3_mount::System) {
+    board::console::droppable(ruvix_log_ring::KERNEL_SOURCE, || {
+        print_statistics_lines(system)
+    });
+}
+
+fn print_statistics_lines(system: &stage3_mount::System) {
+    let log = board::console::statistics();
+    defmt::info!(
+        "stats: log: ring {=usize} bytes ({=usize} reserved for kernel lines), peak {=usize}, {=u64} bytes queued, {=u64} sent, {=u64} lines dropped, {=u64} waits for the wire, {=u64} TX interrupts, longest masked {=u64} ticks",
+        log.ring_bytes,
+        log.reserve_bytes,
+        log.totals.peak_bytes,
+        log.totals.queued_bytes,
+        log.totals.sent_bytes,
+        log.totals.dropped_frames,
+        log.totals.waited,
+        log.tx_interrupts,
+        log.longest_masked_ticks
+    );
     defmt::info!(
         "stats: root task holds {=usize} capabilities (sealed: {=bool})",
         system.root.table().len(),
@@ -102,6 +159,14 @@ pub fn print_statistics(system: &stage3_mount::System) {
             component.restarts
         );
     }
+    for (component, counts) in system.runtime.log_counts() {
+        defmt::info!(
+            "stats: log budget {=str}: {=u64} lines written, {=u64} dropped over budget",
+            component,
+            counts.written,
+            counts.dropped
+        );
+    }
     for (index, queue) in system.runtime.queue_stats().iter().enumerate() {
         defmt::info!(
             "stats: queue {=usize}: {=u64} sent, {=u64} received, peak {=usize}",
@@ -115,12 +180,14 @@ pub fn print_statistics(system: &stage3_mount::System) {
 
 fn heartbeat(system: &stage3_mount::System) {
     let sent: u64 = system.runtime.queue_stats().iter().map(|q| q.sent).sum();
-    defmt::info!(
-        "running: up {=u64} s, {=u64} slices, {=u64} messages sent",
-        board::timer::uptime().as_secs(),
-        system.runtime.slices(),
-        sent
-    );
+    board::console::droppable(ruvix_log_ring::KERNEL_SOURCE, || {
+        defmt::info!(
+            "running: up {=u64} s, {=u64} slices, {=u64} messages sent",
+            board::timer::uptime().as_secs(),
+            system.runtime.slices(),
+            sent
+        )
+    });
 }
 
 /// Bytes as lowercase hex without separators, for hashes in the log.

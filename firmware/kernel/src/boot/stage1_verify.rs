@@ -31,6 +31,8 @@ pub enum VerifyFailure {
     Manifest(DecodeError),
     Invalid(ValidationError),
     Contents(ContentsError),
+    /// The image was built for a board the manifest model does not know.
+    UnknownBoard(&'static str),
 }
 
 impl fmt::Display for VerifyFailure {
@@ -44,24 +46,21 @@ impl fmt::Display for VerifyFailure {
             VerifyFailure::Manifest(e) => write!(f, "manifest does not decode: {e}"),
             VerifyFailure::Invalid(e) => write!(f, "manifest rejected: {e}"),
             VerifyFailure::Contents(e) => write!(f, "components do not match the manifest: {e}"),
+            VerifyFailure::UnknownBoard(name) => {
+                write!(
+                    f,
+                    "this image is for board \"{name}\", which manifests cannot target"
+                )
+            }
         }
     }
 }
 
 /// The limits a manifest must respect on the board stage 0 found.
-pub fn board_limits(info: &BoardInfo) -> BoardLimits {
-    let board = match board::bsp::BOARD_NAME {
-        "rpi4" => BoardId::Rpi4,
-        _ => BoardId::Rpi3,
-    };
-    let window = &board::bsp::device_windows()[0].range;
-    BoardLimits::new(
-        board,
-        board::bsp::BOARD_NAME,
-        info.ram_mapped_bytes(),
-        window.start,
-        window.end - window.start,
-    )
+pub fn board_limits(info: &BoardInfo) -> Result<BoardLimits, VerifyFailure> {
+    let board = BoardId::from_name(board::bsp::BOARD.name)
+        .ok_or(VerifyFailure::UnknownBoard(board::bsp::BOARD.name))?;
+    Ok(BoardLimits::detected(board, info.ram_mapped_bytes()))
 }
 
 pub fn run(info: &BoardInfo) -> VerifiedBoot {
@@ -91,8 +90,11 @@ fn verify(info: &BoardInfo) -> Result<VerifiedBoot, VerifyFailure> {
         .verify(&package_source::PUBLIC_KEY)
         .map_err(VerifyFailure::Verify)?;
     let manifest = RvfManifest::decode(verified.manifest()).map_err(VerifyFailure::Manifest)?;
-    let limits = board_limits(info);
+    let limits = board_limits(info)?;
     manifest.validate(&limits).map_err(VerifyFailure::Invalid)?;
+    for warning in manifest.warnings(&limits) {
+        defmt::warn!("manifest: warning: {}", defmt::Display2Format(&warning));
+    }
     // Blob i must be manifest component i: stage 3 mounts them by index.
     verified
         .check_components(manifest.components.iter().map(|c| c.name.as_str()))

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use ruvix_board_desc::{BoardDescription, DevicePage};
 use serde::{Deserialize, Serialize};
 
 /// A board family a system can be built for. QEMU's `raspi3b` is a [`BoardId::Rpi3`], its
@@ -21,10 +22,21 @@ impl BoardId {
 
     /// The name used in TOML and in messages.
     pub const fn as_str(self) -> &'static str {
+        self.description().name
+    }
+
+    /// The board's facts (`ruvix-board-desc`, the one source of truth).
+    pub const fn description(self) -> &'static BoardDescription {
         match self {
-            BoardId::Rpi3 => "rpi3",
-            BoardId::Rpi4 => "rpi4",
+            BoardId::Rpi3 => &ruvix_board_desc::RPI3,
+            BoardId::Rpi4 => &ruvix_board_desc::RPI4,
         }
+    }
+
+    /// The board whose description is called `name`, if any (no default: an unknown board is
+    /// an error for the caller to report).
+    pub fn from_name(name: &str) -> Option<BoardId> {
+        BoardId::ALL.into_iter().find(|b| b.as_str() == name)
     }
 }
 
@@ -50,20 +62,41 @@ pub struct BoardLimits {
     pub peripheral_base: u64,
     /// Size of the peripheral window in bytes; MMIO regions must lie inside it.
     pub peripheral_size: u64,
+    /// The board's device pages: a region over one the kernel owns is refused, one over a
+    /// page shared with the kernel gets a warning.
+    pub pages: &'static [DevicePage],
 }
 
 impl BoardLimits {
     /// Raspberry Pi 3B / QEMU `raspi3b`: 1 GiB of RAM, peripherals at 0x3F00_0000 (16 MiB).
-    pub const RPI3: BoardLimits =
-        BoardLimits::new(BoardId::Rpi3, "rpi3", 1 << 30, 0x3F00_0000, 0x0100_0000);
+    pub const RPI3: BoardLimits = BoardLimits::build_time(BoardId::Rpi3);
 
     /// Raspberry Pi 4B / QEMU `raspi4b`, low-peripheral mode: peripherals at 0xFE00_0000
     /// (24 MiB). RAM is the smallest Pi 4B made (1 GiB), so a package that passes the build-time
     /// check fits every Pi 4B; the firmware checks again against the RAM it actually finds.
-    pub const RPI4: BoardLimits =
-        BoardLimits::new(BoardId::Rpi4, "rpi4", 1 << 30, 0xFE00_0000, 0x0180_0000);
+    pub const RPI4: BoardLimits = BoardLimits::build_time(BoardId::Rpi4);
 
-    /// Describes a board, e.g. from what the firmware detected at run time.
+    /// The build-time limits of `board`, all from its description.
+    const fn build_time(board: BoardId) -> BoardLimits {
+        let d = board.description();
+        BoardLimits::detected(board, d.min_ram)
+    }
+
+    /// The limits of `board` with `ram_size` bytes of RAM found (what stage 1 checks).
+    pub const fn detected(board: BoardId, ram_size: u64) -> BoardLimits {
+        let d = board.description();
+        BoardLimits {
+            board,
+            name: d.name,
+            ram_size,
+            peripheral_base: d.peripherals.base,
+            peripheral_size: d.peripherals.size,
+            pages: d.pages,
+        }
+    }
+
+    /// Describes a board with a window of its own (tests of the validation); the device pages
+    /// are `board`'s.
     pub const fn new(
         board: BoardId,
         name: &'static str,
@@ -77,6 +110,7 @@ impl BoardLimits {
             ram_size,
             peripheral_base,
             peripheral_size,
+            pages: board.description().pages,
         }
     }
 

@@ -8,9 +8,9 @@ use core::fmt;
 use crate::board::BoardId;
 use crate::caps::{Access, KernelCap};
 use crate::limits::{
-    MAX_EXPORT_LEN, MAX_FILE_NAME_LEN, MAX_FUEL_SLICE, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE,
-    MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS,
-    MAX_WITNESS_ENTRIES,
+    MAX_EXPORT_LEN, MAX_FILE_NAME_LEN, MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND,
+    MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY,
+    MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS, MAX_WITNESS_ENTRIES,
 };
 
 /// Which item of a manifest, and which field of it, a message is about.
@@ -63,6 +63,8 @@ pub enum ComponentField {
     FuelSlice,
     /// `restart`.
     Restart,
+    /// `log` (the log budget).
+    LogBudget,
     /// `entry_points`.
     EntryPoints,
     /// `export` of one entry point.
@@ -377,6 +379,16 @@ pub enum Problem {
         /// The priority.
         priority: u8,
     },
+    /// The log budget's `lines_per_second` is 0 or above [`MAX_LOG_LINES_PER_SECOND`].
+    LogRate {
+        /// The value.
+        lines_per_second: u32,
+    },
+    /// The log budget's `burst` is 0 or above [`MAX_LOG_BURST`].
+    LogBurst {
+        /// The value.
+        burst: u32,
+    },
     /// `max_restarts` is 0 or above [`MAX_RESTARTS`].
     RestartCount {
         /// The value.
@@ -435,6 +447,17 @@ pub enum Problem {
         base: u64,
         /// Peripheral window size.
         window: u64,
+    },
+    /// An MMIO region covers a device page the kernel keeps for itself.
+    KernelPage {
+        /// The page's name (`UART0`, `GIC distributor`, ...).
+        page: &'static str,
+        /// Its physical address.
+        address: u64,
+        /// What the kernel uses it for.
+        why: &'static str,
+        /// Board name.
+        board: String,
     },
     /// Two MMIO regions overlap.
     RegionOverlap {
@@ -606,6 +629,15 @@ impl fmt::Display for Problem {
                 f,
                 "entry point \"{export}\": priority {priority} is out of range (0..={MAX_PRIORITY})"
             ),
+            Problem::LogRate { lines_per_second } => write!(
+                f,
+                "log budget: lines_per_second {lines_per_second} is out of range \
+                 (1..={MAX_LOG_LINES_PER_SECOND})"
+            ),
+            Problem::LogBurst { burst } => write!(
+                f,
+                "log budget: burst {burst} is out of range (1..={MAX_LOG_BURST})"
+            ),
             Problem::RestartCount { max_restarts } => write!(
                 f,
                 "restart policy: max_restarts {max_restarts} is out of range (1..={MAX_RESTARTS})"
@@ -651,6 +683,16 @@ impl fmt::Display for Problem {
                     "peripheral_offset {offset:#x} is not a multiple of 4 KiB"
                 )
             }
+            Problem::KernelPage {
+                page,
+                address,
+                why,
+                board,
+            } => write!(
+                f,
+                "MMIO range covers the {page} page ({address:#x}) of {board}, which the kernel \
+                 keeps for itself ({why}); it cannot be granted"
+            ),
             Problem::MmioOutsideWindow {
                 offset,
                 size,
@@ -749,6 +791,63 @@ impl fmt::Display for Problem {
                 "needs {regions:#x} bytes of RAM regions + {memories:#x} bytes of linear memory \
                  + {queues:#x} bytes of queue buffers, more than the {ram:#x} bytes of RAM of \
                  {board}"
+            ),
+        }
+    }
+}
+
+/// Something a manifest may do but its author should know about (printed by `rvf pack` and
+/// stage 1; the package is still built and booted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationWarning {
+    /// Where.
+    pub locator: Locator,
+    /// The item's name.
+    pub subject: String,
+    /// What.
+    pub concern: Concern,
+}
+
+/// What a [`ValidationWarning`] is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Concern {
+    /// An MMIO region covers a page that also holds state the kernel depends on.
+    SharedPage {
+        /// The page's name (`GPIO`).
+        page: &'static str,
+        /// Its physical address.
+        address: u64,
+        /// What the kernel depends on there.
+        why: &'static str,
+        /// Board name.
+        board: String,
+    },
+}
+
+impl fmt::Display for ValidationWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} \"{}\": {}",
+            self.locator.item_kind(),
+            self.subject,
+            self.concern
+        )
+    }
+}
+
+impl fmt::Display for Concern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Concern::SharedPage {
+                page,
+                address,
+                why,
+                board,
+            } => write!(
+                f,
+                "MMIO range covers the {page} page ({address:#x}) of {board}: {why}; a holder \
+                 that rewrites those bits silences the kernel's log"
             ),
         }
     }

@@ -37,14 +37,15 @@ pub use board::{BoardId, BoardLimits};
 pub use caps::{Access, KernelCap, ROOT_BOOT_SET, RootCapability, root_capability};
 pub use codec::DecodeError;
 pub use error::{
-    ComponentField, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField, RegionField,
-    RootField, SystemField, ValidationError, WitnessLogField,
+    ComponentField, Concern, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField,
+    RegionField, RootField, SystemField, ValidationError, ValidationWarning, WitnessLogField,
 };
 pub use model::{
-    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, QueueWiring,
-    RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
+    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, LogBudget,
+    QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
     WitnessLogPolicy,
 };
+pub use ruvix_board_desc as board_desc;
 pub use validate::{is_valid_export, is_valid_name, is_valid_wasm_file};
 
 #[cfg(feature = "toml")]

@@ -51,3 +51,9 @@ pub const DEFAULT_WITNESS_ENTRIES: u32 = 256;
 
 /// Largest encoded manifest `decode` accepts.
 pub const MAX_ENCODED_LEN: usize = 1 << 20;
+
+/// Most log lines per second a component's budget may allow.
+pub const MAX_LOG_LINES_PER_SECOND: u32 = 1000;
+
+/// Largest log burst a component's budget may allow.
+pub const MAX_LOG_BURST: u32 = 10_000;

@@ -86,6 +86,30 @@ pub struct ComponentDecl {
     pub restart: RestartPolicy,
     /// Kernel capabilities granted to the component.
     pub grants: Vec<Grant>,
+    /// How many log lines it may write (a token bucket); beyond it lines are dropped and
+    /// counted.
+    pub log_budget: LogBudget,
+}
+
+/// A component's log budget: `lines_per_second` on average, up to `burst` at once. In TOML:
+/// `log = { lines_per_second = 2, burst = 20 }` on the component; without it,
+/// [`LogBudget::DEFAULT`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogBudget {
+    /// Lines per second the bucket refills with.
+    pub lines_per_second: u32,
+    /// Lines the bucket holds (and starts with).
+    pub burst: u32,
+}
+
+impl LogBudget {
+    /// 2 lines per second with bursts of 20: a component reporting every few seconds never
+    /// notices it, and four components at their limit still use under half of a
+    /// 115200-baud line.
+    pub const DEFAULT: LogBudget = LogBudget {
+        lines_per_second: 2,
+        burst: 20,
+    };
 }
 
 impl ComponentDecl {

@@ -9,17 +9,19 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::ControlFlow;
 
+use ruvix_board_desc::{DevicePage, Owner};
+
 use crate::board::BoardLimits;
 use crate::caps::{Access, KernelCap, root_capability};
 use crate::error::{
-    ComponentField, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField, RegionField,
-    RootField, SystemField, ValidationError, WitnessLogField,
+    ComponentField, Concern, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField,
+    RegionField, RootField, SystemField, ValidationError, ValidationWarning, WitnessLogField,
 };
 use crate::limits::{
     MAX_BOARDS, MAX_COMPONENTS, MAX_ENTRY_POINTS, MAX_EXPORT_LEN, MAX_FILE_NAME_LEN,
-    MAX_FUEL_SLICE, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY,
-    MAX_QUEUE_DEPTH, MAX_QUEUES, MAX_REGION_SIZE, MAX_REGIONS, MAX_RESTARTS, MAX_WITNESS_ENTRIES,
-    PAGE_SIZE,
+    MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE,
+    MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_QUEUES, MAX_REGION_SIZE,
+    MAX_REGIONS, MAX_RESTARTS, MAX_WITNESS_ENTRIES, PAGE_SIZE,
 };
 use crate::model::{
     ComponentDecl, ComponentIndex, Endpoint, RegionDecl, RegionKind, RestartPolicy, RvfManifest,
@@ -248,6 +250,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             self.check_limits(i, component)?;
             self.check_entry_points(i, component)?;
             self.check_restart(i, component)?;
+            self.check_log_budget(i, component)?;
             self.check_grants(i, component)?;
         }
         ControlFlow::Continue(())
@@ -337,6 +340,28 @@ impl<'a, 'b> Checker<'a, 'b> {
             if min_run_ms == 0 || min_run_ms > MAX_MIN_RUN_MS {
                 self.report(at, Problem::RestartMinRun { min_run_ms })?;
             }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn check_log_budget(&mut self, i: usize, component: &ComponentDecl) -> Flow {
+        let budget = component.log_budget;
+        let at = Locator::Component(i, ComponentField::LogBudget);
+        if budget.lines_per_second == 0 || budget.lines_per_second > MAX_LOG_LINES_PER_SECOND {
+            self.report(
+                at,
+                Problem::LogRate {
+                    lines_per_second: budget.lines_per_second,
+                },
+            )?;
+        }
+        if budget.burst == 0 || budget.burst > MAX_LOG_BURST {
+            self.report(
+                at,
+                Problem::LogBurst {
+                    burst: budget.burst,
+                },
+            )?;
         }
         ControlFlow::Continue(())
     }
@@ -449,6 +474,19 @@ impl<'a, 'b> Checker<'a, 'b> {
             return self.report(
                 at(RegionField::PeripheralOffset),
                 Problem::MmioOffsetUnaligned { offset },
+            );
+        }
+        // Before the window check: some kernel pages (ARM-local, GIC) lie just past the
+        // window, and the message should name the page, not only the window.
+        if let Some(page) = kernel_page(self.board, offset, size) {
+            return self.report(
+                at(RegionField::PeripheralOffset),
+                Problem::KernelPage {
+                    page: page.name,
+                    address: page.base,
+                    why: page.why,
+                    board: self.board.name.to_string(),
+                },
             );
         }
         let fits = offset
@@ -720,6 +758,55 @@ fn shorten(name: &str) -> String {
 /// Whether a region size passes the size checks.
 fn region_size_ok(size: u64) -> bool {
     size != 0 && size.is_multiple_of(PAGE_SIZE) && size <= MAX_REGION_SIZE
+}
+
+/// The physical range of an MMIO region at `offset` of `board`'s window (`None` on overflow).
+fn physical_range(board: &BoardLimits, offset: u64, size: u64) -> Option<core::ops::Range<u64>> {
+    let start = board.peripheral_base.checked_add(offset)?;
+    Some(start..start.checked_add(size)?)
+}
+
+/// The first kernel-owned page an MMIO region at `offset` covers.
+fn kernel_page(board: &BoardLimits, offset: u64, size: u64) -> Option<&'static DevicePage> {
+    let range = physical_range(board, offset, size)?;
+    board
+        .pages
+        .iter()
+        .find(|p| p.owner == Owner::Kernel && p.overlaps(&range))
+}
+
+impl RvfManifest {
+    /// What an author should know about a manifest that is valid for `board`: MMIO regions
+    /// over pages that hold state the kernel depends on (the GPIO function-select bits of the
+    /// UART pins).
+    pub fn warnings(&self, board: &BoardLimits) -> Vec<ValidationWarning> {
+        let mut warnings = Vec::new();
+        for (i, region) in self.regions.iter().enumerate() {
+            let RegionKind::Mmio { peripheral_offset } = region.kind else {
+                continue;
+            };
+            let Some(range) = physical_range(board, peripheral_offset, region.size) else {
+                continue;
+            };
+            for page in board
+                .pages
+                .iter()
+                .filter(|p| p.owner == Owner::SharedWithKernel && p.overlaps(&range))
+            {
+                warnings.push(ValidationWarning {
+                    locator: Locator::Region(i, RegionField::PeripheralOffset),
+                    subject: region.name.clone(),
+                    concern: Concern::SharedPage {
+                        page: page.name,
+                        address: page.base,
+                        why: page.why,
+                        board: board.name.to_string(),
+                    },
+                });
+            }
+        }
+        warnings
+    }
 }
 
 /// The `[offset, end)` of a valid MMIO region (aligned, inside the board's window), else `None`.

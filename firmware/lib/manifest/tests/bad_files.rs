@@ -80,3 +80,28 @@ fn every_bad_file_is_checked() {
     }
     assert!(names.len() >= 7, "{names:?}");
 }
+
+#[test]
+fn kernel_page_uart0() {
+    check("kernel_page_uart0.toml");
+}
+
+#[test]
+fn kernel_page_mailbox() {
+    check("kernel_page_mailbox.toml");
+}
+
+#[test]
+fn kernel_page_arm_local() {
+    check("kernel_page_arm_local.toml");
+}
+
+#[test]
+fn kernel_page_gic_distributor() {
+    check("kernel_page_gic_distributor.toml");
+}
+
+#[test]
+fn kernel_page_gic_cpu_interface() {
+    check("kernel_page_gic_cpu_interface.toml");
+}

@@ -450,11 +450,11 @@ fn mmio_offset_unaligned() {
 #[test]
 fn mmio_outside_the_peripheral_window() {
     // Inside the Pi 4's 24 MiB window, outside the Pi 3's 16 MiB one.
-    let source = region("kind = \"mmio\"\nperipheral_offset = 0x1000000\nsize = 4096");
+    let source = region("kind = \"mmio\"\nperipheral_offset = 0x1010000\nsize = 4096");
     assert_error(
         &source,
-        "0x1000000",
-        "region \"r\": MMIO range at peripheral_offset 0x1000000 of size 0x1000 does not fit in \
+        "0x1010000",
+        "region \"r\": MMIO range at peripheral_offset 0x1010000 of size 0x1000 does not fit in \
          the peripheral window of rpi3 (0x1000000 bytes at 0x3f000000)",
     );
     // Straddling the end of the window, and far beyond it (no overflow).
@@ -467,21 +467,21 @@ fn mmio_outside_the_peripheral_window() {
 #[test]
 fn overlapping_mmio_regions() {
     let source = with(
-        "[[region]]\nname = \"gpio\"\nkind = \"mmio\"\nperipheral_offset = 0x200000\nsize = \"8 KiB\"\n\n\
-         [[region]]\nname = \"gpio2\"\nkind = \"mmio\"\nperipheral_offset = 0x201000\nsize = \"4 KiB\"\n",
+        "[[region]]\nname = \"gpio\"\nkind = \"mmio\"\nperipheral_offset = 0x300000\nsize = \"8 KiB\"\n\n\
+         [[region]]\nname = \"gpio2\"\nkind = \"mmio\"\nperipheral_offset = 0x301000\nsize = \"4 KiB\"\n",
     );
     assert_error(
         &source,
-        "0x201000",
-        "region \"gpio2\": overlaps region \"gpio\" (peripheral_offset 0x200000, size 0x2000)",
+        "0x301000",
+        "region \"gpio2\": overlaps region \"gpio\" (peripheral_offset 0x300000, size 0x2000)",
     );
 }
 
 #[test]
 fn adjacent_mmio_regions_do_not_overlap() {
     let source = with(
-        "[[region]]\nname = \"gpio\"\nkind = \"mmio\"\nperipheral_offset = 0x200000\nsize = \"4 KiB\"\n\n\
-         [[region]]\nname = \"uart\"\nkind = \"mmio\"\nperipheral_offset = 0x201000\nsize = \"4 KiB\"\n",
+        "[[region]]\nname = \"gpio\"\nkind = \"mmio\"\nperipheral_offset = 0x300000\nsize = \"4 KiB\"\n\n\
+         [[region]]\nname = \"uart\"\nkind = \"mmio\"\nperipheral_offset = 0x301000\nsize = \"4 KiB\"\n",
     );
     parse(&source).expect("valid");
 }
@@ -801,4 +801,112 @@ fn diagnostics_carry_locators() {
         (diagnostics[0].file.as_str(), diagnostics[0].line),
         ("t.toml", 12)
     );
+}
+
+#[test]
+fn a_region_over_the_gpio_page_is_valid_with_a_warning_on_each_board() {
+    let source = region("kind = \"mmio\"\nperipheral_offset = 0x200000\nsize = 4096");
+    let parsed =
+        ruvix_manifest::parse_toml_located("t.toml", &source, &common::BOARDS).expect("valid");
+    let warnings: Vec<String> = parsed.warnings.iter().map(ToString::to_string).collect();
+    let line = source
+        .lines()
+        .position(|l| l.starts_with("peripheral_offset"))
+        .unwrap()
+        + 1;
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    for (warning, (board, address)) in warnings
+        .iter()
+        .zip([("rpi3", "0x3f200000"), ("rpi4", "0xfe200000")])
+    {
+        assert!(
+            warning.starts_with(&format!("t.toml:{line}:21: warning: region \"r\": ")),
+            "{warning}"
+        );
+        assert!(
+            warning.contains(&format!("covers the GPIO page ({address}) of {board}")),
+            "{warning}"
+        );
+        assert!(warning.contains("GPIO14/15 to UART0"), "{warning}");
+    }
+    // A region elsewhere gets none.
+    let source = region("kind = \"mmio\"\nperipheral_offset = 0x300000\nsize = 4096");
+    let parsed =
+        ruvix_manifest::parse_toml_located("t.toml", &source, &common::BOARDS).expect("valid");
+    assert!(parsed.warnings.is_empty());
+}
+
+#[test]
+fn kernel_pages_are_refused_with_the_page_named() {
+    for (offset, board, page) in [
+        ("0x201000", "rpi3", "UART0 page (0x3f201000)"),
+        ("0x201000", "rpi4", "UART0 page (0xfe201000)"),
+        (
+            "0xb000",
+            "rpi3",
+            "mailbox and peripheral interrupt controller page (0x3f00b000)",
+        ),
+        ("0xb000", "rpi4", "mailbox page (0xfe00b000)"),
+    ] {
+        let source = region(&format!(
+            "kind = \"mmio\"\nperipheral_offset = {offset}\nsize = 4096"
+        ));
+        let all = errors(&source);
+        let wanted = format!("covers the {page} of {board}, which the kernel keeps for itself");
+        assert!(all.iter().any(|e| e.contains(&wanted)), "{wanted}: {all:?}");
+    }
+    // A region that only touches the page with its last bytes is refused too.
+    let source = region("kind = \"mmio\"\nperipheral_offset = 0x200000\nsize = 8192");
+    assert!(errors(&source).iter().all(|e| e.contains("UART0 page")));
+}
+
+/// BASE with `log = ...` added to component `a`.
+fn with_log(budget: &str) -> String {
+    common::BASE.replacen(
+        "entry_points = [{ export = \"run\" }]",
+        &format!("entry_points = [{{ export = \"run\" }}]\nlog = {budget}"),
+        1,
+    )
+}
+
+#[test]
+fn log_budget_default_and_given() {
+    let m = parse(common::BASE).expect("valid");
+    assert_eq!(
+        m.components[0].log_budget,
+        ruvix_manifest::LogBudget::DEFAULT
+    );
+    let m = parse(&with_log("{ lines_per_second = 5, burst = 50 }")).expect("valid");
+    assert_eq!(
+        m.components[0].log_budget,
+        ruvix_manifest::LogBudget {
+            lines_per_second: 5,
+            burst: 50
+        }
+    );
+}
+
+#[test]
+fn log_budget_out_of_range_or_malformed() {
+    let source = with_log("{ lines_per_second = 0, burst = 5 }");
+    assert_error(
+        &source,
+        "{ lines_per_second = 0",
+        "component \"a\": log budget: lines_per_second 0 is out of range (1..=1000)",
+    );
+    let source = with_log("{ lines_per_second = 1, burst = 10001 }");
+    assert_error(
+        &source,
+        "{ lines_per_second = 1,",
+        "component \"a\": log budget: burst 10001 is out of range (1..=10000)",
+    );
+    // A missing or unknown key is a TOML error with a place, not a default.
+    for bad in [
+        "{ lines_per_second = 1 }",
+        "{ lines_per_second = 1, burst = 2, rate = 3 }",
+    ] {
+        let all = errors(&with_log(bad));
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert!(all[0].starts_with("t.toml:"), "{all:?}");
+    }
 }

@@ -109,6 +109,7 @@ pub use error::MountError;
 pub use event::{FaultReason, RuntimeEvent};
 pub use host::calls::MAX_LOG_LINE;
 pub use host::link::HOST_CALL_FUEL;
+pub use host::log_budget::LogCounts;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};

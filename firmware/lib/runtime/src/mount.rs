@@ -15,6 +15,7 @@ use wasmi::{
 };
 
 use crate::error::MountError;
+use crate::host::log_budget::LogBucket;
 use crate::host::state::{GuestExports, HostState, Shared};
 use crate::imports::{self, ImportMismatch, Interfaces};
 use crate::platform::{Platform, RegionBacking};
@@ -202,6 +203,8 @@ pub(crate) struct Blueprint<P> {
     pub(crate) memory_bytes: usize,
     /// Entry-point export names, in manifest order.
     pub(crate) entry_points: Vec<String>,
+    /// The log budget, shared by every instance (a restart does not refill it).
+    pub(crate) log: Rc<RefCell<LogBucket>>,
 }
 
 /// A live instance: its store and entry points.
@@ -224,7 +227,12 @@ pub(crate) fn instantiate<P: Platform + 'static>(
         .tables(MAX_TABLES)
         .table_elements(MAX_TABLE_ELEMENTS)
         .build();
-    let state = HostState::new(Rc::clone(&blueprint.caps), Rc::clone(shared), limits);
+    let state = HostState::new(
+        Rc::clone(&blueprint.caps),
+        Rc::clone(shared),
+        limits,
+        Rc::clone(&blueprint.log),
+    );
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
     // Nothing runs at instantiation (no start function); each slice sets the fuel it gets.

@@ -16,6 +16,7 @@ use crate::error::MountError;
 use crate::event::{FaultReason, RuntimeEvent};
 use crate::host::calls::{self, Completion};
 use crate::host::link;
+use crate::host::log_budget::{LogBucket, LogCounts};
 use crate::host::state::{HostTrap, Shared, Suspend};
 use crate::mount::{self, Blueprint, Live};
 use crate::platform::{Platform, RegionBacking};
@@ -170,6 +171,11 @@ impl<P: Platform + 'static> Runtime<P> {
             caps: Rc::new(caps),
             memory_bytes: usize::try_from(decl.memory_bytes()).unwrap_or(usize::MAX),
             entry_points: decl.entry_points.iter().map(|e| e.export.clone()).collect(),
+            log: Rc::new(RefCell::new(LogBucket::new(
+                decl.log_budget,
+                self.scheduler_ticks_per_second(),
+                self.now(),
+            ))),
         };
         let live = mount::instantiate(&self.engine, &self.shared, &blueprint).map_err(|error| {
             MountError::Instantiate {
@@ -568,6 +574,20 @@ impl<P: Platform + 'static> Runtime<P> {
                     used_ticks: self.scheduler.used_ticks(index),
                 })
             })
+    }
+
+    /// Each component's log lines written and dropped over budget, in manifest order.
+    pub fn log_counts(&self) -> impl Iterator<Item = (&str, LogCounts)> + '_ {
+        self.components.iter().map(|c| {
+            let counts = c.blueprint.log.try_borrow().map(|b| b.counts);
+            (c.name.as_str(), counts.unwrap_or_default())
+        })
+    }
+
+    fn scheduler_ticks_per_second(&self) -> u64 {
+        self.shared
+            .try_borrow()
+            .map_or(1, |shared| shared.ticks_per_second)
     }
 
     /// The counters of every queue, by `QueueId`.

@@ -60,9 +60,13 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
     let platform = runtime.platform();
     let sink = platform.lines("sink");
     assert!(sink.contains(&"sink: started"));
-    for n in (1000..=10_000).step_by(1000) {
-        let line = format!("sink: {n} messages in order, 0 lost, 0 duplicated, 0 reordered");
-        assert!(sink.contains(&line.as_str()), "missing {line:?}");
+    assert!(sink.iter().any(|l| l.ends_with(MILESTONE)), "{sink:?}");
+    // Its periodic summaries (every 5 s of the clock), if the run lasted that long, are clean.
+    for line in sink.iter().filter(|l| l.contains(" messages in order")) {
+        assert!(
+            line.ends_with(" messages in order, 0 lost, 0 duplicated, 0 reordered"),
+            "{line}"
+        );
     }
     assert!(
         sink.iter()

@@ -77,13 +77,14 @@ fn demo_components_get_exactly_their_capabilities() {
         summary(by_name("filter")),
         [
             ("log", 0, ObjectRef::Log, Rights::WRITE),
+            ("timer", 1, ObjectRef::Timer, Rights::READ),
             (
                 "in",
-                1,
+                2,
                 ObjectRef::QueueReceive(QueueId(0)),
                 Rights::RECEIVE
             ),
-            ("out", 2, ObjectRef::QueueSend(QueueId(1)), Rights::SEND),
+            ("out", 3, ObjectRef::QueueSend(QueueId(1)), Rights::SEND),
         ]
     );
     assert_eq!(
@@ -146,7 +147,7 @@ fn demo_tables_are_exact_sealed_and_badged() {
             distribution.regions(),
             distribution.queue_ends()
         ),
-        (13, 7, 2, 4)
+        (14, 8, 2, 4)
     );
 }
 
@@ -188,12 +189,12 @@ fn host_calls_check_through_the_component_table() {
         Err(CapError::Denied { .. })
     ));
     assert_eq!(
-        filter.lookup("timer"),
+        filter.lookup("gpio"),
         None,
-        "the filter has no timer grant"
+        "the filter has no access to blinky's region"
     );
     assert!(matches!(
-        table.check(Handle(3), ObjectKind::Timer, Rights::READ),
+        table.check(Handle(4), ObjectKind::Timer, Rights::READ),
         Err(CapError::BadHandle { .. })
     ));
 }
@@ -215,7 +216,7 @@ fn distribution_then_the_sec_001_drop() {
         ]
     );
     // The components keep what they were given; nothing more can be distributed.
-    assert_eq!(distribution.capabilities(), 13);
+    assert_eq!(distribution.capabilities(), 14);
     assert_eq!(
         distribute(set.table(), &manifest, &objects).unwrap_err(),
         DistributionError::RootSealed

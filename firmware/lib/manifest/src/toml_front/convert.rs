@@ -19,8 +19,8 @@ use crate::error::{
 };
 use crate::limits::{DEFAULT_PRIORITY, DEFAULT_WITNESS_ENTRIES, WASM_PAGE_SIZE};
 use crate::model::{
-    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, QueueWiring,
-    RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
+    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, LogBudget,
+    QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
     WitnessLogPolicy,
 };
 
@@ -216,6 +216,17 @@ impl<'s> Converter<'_, 's> {
             }
         }
 
+        let log_budget = match &src.log {
+            Some(log) => {
+                self.record(at(ComponentField::LogBudget), log);
+                LogBudget {
+                    lines_per_second: log.get_ref().lines_per_second,
+                    burst: log.get_ref().burst,
+                }
+            }
+            None => LogBudget::DEFAULT,
+        };
+
         ComponentDecl {
             name: name.clone(),
             wasm: src.wasm.get_ref().clone(),
@@ -224,6 +235,7 @@ impl<'s> Converter<'_, 's> {
             fuel_slice: *src.fuel_slice.get_ref(),
             restart,
             grants,
+            log_budget,
         }
     }
 

@@ -23,6 +23,9 @@ pub struct ParsedManifest {
     pub manifest: RvfManifest,
     /// Where each item and field came from, for later diagnostics.
     pub source_map: SourceMap,
+    /// What the author should know (`file:line:column: warning: ...`), every target board,
+    /// sorted by position.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Parses and validates a TOML manifest. `file_name` is only used in diagnostics; `boards` gives
@@ -90,9 +93,16 @@ pub fn parse_toml_located(
 
     let diagnostics = validation_diagnostics(&manifest, &targets, &source_map);
     if diagnostics.is_empty() {
+        let mut warnings: Vec<Diagnostic> = targets
+            .iter()
+            .flat_map(|board| manifest.warnings(board))
+            .map(|w| source_map.diagnostic(w.locator, format!("warning: {w}")))
+            .collect();
+        warnings.sort_by_key(|d| (d.line, d.column));
         Ok(ParsedManifest {
             manifest,
             source_map,
+            warnings,
         })
     } else {
         Err(finish(diagnostics))

@@ -64,6 +64,15 @@ pub(super) struct ComponentSrc {
     pub restart: Option<Spanned<RestartSrc>>,
     #[serde(default)]
     pub grants: Option<Spanned<BTreeMap<Spanned<KernelCap>, Spanned<Access>>>>,
+    #[serde(default)]
+    pub log: Option<Spanned<LogBudgetSrc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LogBudgetSrc {
+    pub lines_per_second: u32,
+    pub burst: u32,
 }
 
 #[derive(Deserialize)]

@@ -340,9 +340,28 @@ pub(crate) fn log_write<P: Platform>(
     let message = abi::load_str(memory, "log message", ptr, len)?;
     let result = if holds(&state.caps, ObjectKind::Log, Rights::WRITE) {
         let line = truncate(message, MAX_LOG_LINE);
-        borrow(&state.shared)?
-            .platform
-            .log(state.caps.name(), level, line);
+        let mut shared = borrow(&state.shared)?;
+        let now = shared.platform.now_ticks();
+        let allowed = state
+            .log
+            .try_borrow_mut()
+            .map_err(|_| GuestFault::Internal {
+                what: "log budget borrowed twice",
+            })?
+            .take(now);
+        match allowed {
+            Ok(()) => shared.platform.log(state.caps.name(), level, line),
+            Err(wait) => {
+                // Over budget: the line is dropped and counted, the call still succeeds, and
+                // the task waits until its bucket has a line again — a flood costs the
+                // flooder its time, not the others theirs.
+                return Err(HostTrap::Suspend(Suspend::Sleep {
+                    until: now.saturating_add(wait),
+                    ret,
+                    result: Ok(()),
+                }));
+            }
+        }
         Ok(())
     } else {
         Err(CallError::Denied)

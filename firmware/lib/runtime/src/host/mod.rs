@@ -2,4 +2,5 @@
 
 pub(crate) mod calls;
 pub(crate) mod link;
+pub(crate) mod log_budget;
 pub(crate) mod state;

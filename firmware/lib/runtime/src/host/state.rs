@@ -12,6 +12,7 @@ use ruvix_caps::{ComponentCaps, Handle, ObjectKind, ObjectRef, QueueId, Rights};
 use ruvix_queue::{Queue, QueueError};
 use wasmi::{Memory, StoreLimits, TypedFunc};
 
+use super::log_budget::LogBucket;
 use crate::abi::{CallError, GuestFault};
 use crate::imports::Interfaces;
 use crate::platform::{Platform, RegionBacking};
@@ -340,6 +341,8 @@ pub(crate) struct HostState<P> {
     /// Fuel `cabi_realloc` used beyond what the task had left (it gets an allowance so a list
     /// can always be handed over); added to the task's fuel count.
     pub(crate) fuel_overdraft: u64,
+    /// The component's log budget.
+    pub(crate) log: Rc<RefCell<LogBucket>>,
 }
 
 impl<P> HostState<P> {
@@ -347,6 +350,7 @@ impl<P> HostState<P> {
         caps: Rc<ComponentCaps>,
         shared: Rc<RefCell<Shared<P>>>,
         limits: StoreLimits,
+        log: Rc<RefCell<LogBucket>>,
     ) -> Self {
         HostState {
             caps,
@@ -356,6 +360,7 @@ impl<P> HostState<P> {
             in_realloc: false,
             denied_reported: Interfaces::NONE,
             fuel_overdraft: 0,
+            log,
         }
     }
 }
