@@ -101,6 +101,25 @@ pub fn number_after(line: &str, marker: &str) -> u64 {
         .unwrap_or_else(|| panic!("no number after {marker:?} in {line:?}"))
 }
 
+/// The `selftest: timer ticks …` line of `run` says the tick interrupt counted at its
+/// configured rate over the interval measured on the counter (±1 tick); returns the line.
+pub fn assert_ticks_at_configured_rate(run: &Outcome) -> &str {
+    let line = run.assert_line("selftest: timer ticks");
+    let ticks = number_after(line, " ticks ");
+    let cycles = number_after(line, " in ");
+    let frequency = number_after(line, " at ");
+    let configured = number_after(line, "(configured ");
+    // What the counter says should have happened in the measured interval.
+    let expected = cycles * configured / frequency;
+    assert!(expected >= 10, "interval too short to judge: {line}");
+    assert!(
+        ticks.abs_diff(expected) <= 1,
+        "{ticks} ticks where the counter says {expected}\n{}",
+        run.log()
+    );
+    line
+}
+
 /// Generate one `#[test]` per board for a check `fn(Board)`.
 #[macro_export]
 macro_rules! on_both_boards {
