@@ -6,11 +6,10 @@
 //! accounting, which includes the kernel's work in their host calls).
 
 use ruvix_qemu_tests::*;
-use ruvix_runner::package::DEMO_MANIFEST;
+use ruvix_runner::package::{DEMO_MANIFEST, FLOODERS};
 
 /// Guest seconds under `-icount` (about 2–5 s of QEMU each).
 const SECONDS: u32 = 1;
-const FLOODERS: [&str; 3] = ["spinner", "clock-flooder", "poll-flooder"];
 
 /// `manifest`'s system as an initrd, run for [`SECONDS`] of deterministic guest time.
 fn run_system(board: Board, manifest: &str) -> Outcome {
@@ -42,8 +41,8 @@ fn assert_in_order(run: &Outcome) {
 
 /// Ticks the kernel charged to `component`.
 fn used(run: &Outcome, component: &str) -> u64 {
-    let marker = format!("stats: component {component}: ");
-    number_after(run.assert_line(&marker), &marker)
+    run.component_ticks(component)
+        .unwrap_or_else(|| panic!("no statistics for {component}\n{}", run.log()))
 }
 
 fn flooders_at_the_least_urgent_priority_leave_the_pipeline_its_throughput(board: Board) {

@@ -174,10 +174,9 @@ fn misbehaving_components_are_contained(board: Board) {
     // ... and, at the least urgent priority, it gets little more than its guaranteed share
     // (one slice per 100 ms) of the time: the kernel's accounting says so.
     let elapsed = number_after(run.assert_line("ticks elapsed at"), "run: ");
-    let used = number_after(
-        run.assert_line("stats: component spinner: "),
-        "stats: component spinner: ",
-    );
+    let used = run
+        .component_ticks("spinner")
+        .unwrap_or_else(|| panic!("no statistics for the spinner\n{}", run.log()));
     assert!(
         used * 10 <= elapsed,
         "the spinner used {used} of {elapsed} ticks"

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::package::{DEMO_MANIFEST, FLOOD_MANIFESTS, pack, package_path, qemu_dtb_path};
+use crate::package::{DEMO_MANIFEST, FLOOD_MANIFESTS, FLOODERS, pack, package_path, qemu_dtb_path};
 use crate::{Board, Outcome, Qemu, image_dir, number_after};
 
 pub const BENCH_QUEUE_MANIFEST: &str = "components/bench-queue.toml";
@@ -186,15 +186,10 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
     for manifest in FLOOD_MANIFESTS {
         let flooded = boot(board, 1, Some(package_path(manifest)), true)?;
         let messages = delivered(&flooded);
-        let share: Vec<String> = ["spinner", "clock-flooder", "poll-flooder"]
+        let share: Vec<String> = FLOODERS
             .iter()
             .map(|name| {
-                let marker = format!("stats: component {name}: ");
-                let used = flooded
-                    .outcome
-                    .find(&marker)
-                    .and_then(|l| number_after(l, &marker))
-                    .unwrap_or(0);
+                let used = flooded.outcome.component_ticks(name).unwrap_or(0);
                 format!(
                     "{name} {:.1} %",
                     100.0 * used as f64 / flooded.elapsed_ticks.max(1) as f64

@@ -43,6 +43,13 @@ impl Outcome {
             .map(String::as_str)
     }
 
+    /// The ticks the kernel's scheduler charged to `component`, from the statistics line
+    /// `stats: component <name>: <ticks> ticks used, …`, if the run printed one.
+    pub fn component_ticks(&self, component: &str) -> Option<u64> {
+        let marker = format!("stats: component {component}: ");
+        number_after(self.find(&marker)?, &marker)
+    }
+
     /// The first line containing `needle`, or an error that shows the whole run.
     pub fn expect_line(&self, needle: &str) -> Result<&str, String> {
         self.find(needle)

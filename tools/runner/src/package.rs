@@ -39,6 +39,8 @@ pub const TEST_MANIFEST: &str = "components/test.toml";
 /// The demo beside flooders at the least urgent priority and at the pipeline's own (the
 /// scheduling tests load them with `-initrd`).
 pub const FLOOD_MANIFESTS: [&str; 2] = ["components/flood-low.toml", "components/flood-equal.toml"];
+/// The flooders those systems run beside the demo pipeline.
+pub const FLOODERS: [&str; 3] = ["spinner", "clock-flooder", "poll-flooder"];
 /// The demo's pipeline beside log flooders and the crasher (the QEMU log-budget tests).
 pub const LOG_FLOOD_MANIFEST: &str = "components/log-flood.toml";
 

@@ -361,12 +361,14 @@ impl Scheduler {
     /// Makes task `index` ready; a component waking from waiting joins at the virtual clock of
     /// the task's priority.
     fn make_ready(&mut self, index: usize) {
-        let Some((component, priority)) = self.tasks.get(index).map(|t| (t.component, t.priority))
+        let Some((component, priority, back_from_slice)) = self
+            .tasks
+            .get(index)
+            .map(|t| (t.component, t.priority, t.state == TaskState::Running))
         else {
             return;
         };
         // Waking: not back from its own slice, and no other task of its component was ready.
-        let back_from_slice = self.tasks.get(index).map(|t| t.state) == Some(TaskState::Running);
         let waking = !back_from_slice
             && !self.tasks.iter().enumerate().any(|(other, t)| {
                 other != index
