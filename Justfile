@@ -56,7 +56,7 @@ test: setup lint build unit-test qemu-test
 # Host unit tests of the hardware-independent crates, the tools and the guest helpers (the
 # runtime's tests run the real components: `just build` first).
 unit-test:
-    cargo test --workspace --exclude ruvix-kernel --exclude ruvix-board --exclude ruvix-qemu-tests
+    cargo test --workspace --exclude ruvix-kernel --exclude ruvix-component-host --exclude ruvix-board --exclude ruvix-qemu-tests
     cd components && cargo test -p ruvix-guest
 
 # QEMU tests: boot each scenario of the test images (`just build` first) on both boards.
@@ -76,6 +76,7 @@ fuzz seconds="60":
 # Formatting and lints, host and firmware target (what review expects to be clean).
 lint:
     cargo fmt --all --check
-    cargo clippy --workspace --exclude ruvix-kernel --exclude ruvix-board --all-targets -- -D warnings
+    cargo clippy --workspace --exclude ruvix-kernel --exclude ruvix-component-host --exclude ruvix-board --all-targets -- -D warnings
     cargo clippy -p ruvix-kernel --target aarch64-unknown-none --features board-rpi3,qemu-test -- -D warnings
     cargo clippy -p ruvix-kernel --target aarch64-unknown-none --features board-rpi4 -- -D warnings
+    cargo clippy -p ruvix-component-host --target aarch64-unknown-none --features fault-injection -- -D warnings

@@ -18,6 +18,7 @@ fn main() {
 
     embed_package(&root, &out_dir);
     embed_public_key(&root);
+    embed_component_host(&root, &out_dir);
 
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.starts_with("aarch64-") && target.ends_with("-none") {
@@ -62,6 +63,29 @@ fn embed_package(root: &Path, out_dir: &Path) {
     }
     println!(
         "cargo:rustc-env=RUVIX_EMBEDDED_PACKAGE={}",
+        embedded.display()
+    );
+}
+
+/// `RUVIX_COMPONENT_HOST`: the component host's ELF (`just build` builds it first). Without one
+/// the image embeds nothing and the process model refuses to start.
+fn embed_component_host(root: &Path, out_dir: &Path) {
+    println!("cargo:rerun-if-env-changed=RUVIX_COMPONENT_HOST");
+    let embedded = out_dir.join("component-host.elf");
+    match std::env::var("RUVIX_COMPONENT_HOST").ok().map(|v| resolve(root, &v)) {
+        Some(path) if path.is_file() => {
+            println!("cargo:rerun-if-changed={}", path.display());
+            std::fs::copy(&path, &embedded).expect("copy the component host into OUT_DIR");
+        }
+        _ => {
+            println!(
+                "cargo:warning=no component host embedded (RUVIX_COMPONENT_HOST unset or missing): components cannot run as processes; `just build` builds one"
+            );
+            std::fs::write(&embedded, []).expect("write OUT_DIR/component-host.elf");
+        }
+    }
+    println!(
+        "cargo:rustc-env=RUVIX_EMBEDDED_COMPONENT_HOST={}",
         embedded.display()
     );
 }

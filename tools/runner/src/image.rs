@@ -16,6 +16,11 @@ pub const KERNEL_BIN: &str = "kernel";
 pub const KERNEL_TARGET: &str = "aarch64-unknown-none";
 /// The kernel feature that builds the QEMU test scenarios in.
 pub const TEST_FEATURE: &str = "qemu-test";
+/// The EL0 program the kernel embeds and runs in every process.
+pub const HOST_PACKAGE: &str = "ruvix-component-host";
+pub const HOST_BIN: &str = "component-host";
+/// The component host's feature that builds its fault-injection hook in (test images).
+pub const HOST_TEST_FEATURE: &str = "fault-injection";
 
 /// One built image.
 #[derive(Clone, Debug)]
@@ -53,44 +58,49 @@ pub fn cargo_build_args(board: Board, test: bool) -> Vec<String> {
     .to_vec()
 }
 
+/// `cargo` arguments that build the component host (with its fault-injection hook if `test`).
+/// It is the same for every board.
+pub fn host_build_args(test: bool) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "build",
+        "--release",
+        "-p",
+        HOST_PACKAGE,
+        "--bin",
+        HOST_BIN,
+        "--target",
+        KERNEL_TARGET,
+        "--message-format=json-render-diagnostics",
+    ]
+    .map(String::from)
+    .to_vec();
+    if test {
+        args.extend(["--features".to_owned(), HOST_TEST_FEATURE.to_owned()]);
+    }
+    args
+}
+
 /// Builds the kernel for `board`, embedding `package`, and writes `kernel.elf` and `kernel8.img` into its image
 /// directory. Cargo's own output (progress, errors) goes to our stderr.
 pub fn build_image(board: Board, test: bool, package: &Path) -> Result<BuiltImage> {
     let root = workspace_root();
-    let args = cargo_build_args(board, test);
-    let mut child = Command::new(cargo_program())
-        .args(&args)
-        .env("RUVIX_PACKAGE", package)
-        .env(
-            "RUVIX_PUBLIC_KEY",
-            root.join(crate::package::DEV_PUBLIC_KEY),
-        )
-        .current_dir(&root)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .context("cannot run cargo")?;
-
-    // Reading every message also keeps cargo from blocking on a full stdout pipe.
-    let mut elf = None;
-    for line in BufReader::new(child.stdout.take().expect("stdout is piped")).lines() {
-        let line = line.context("reading cargo's output")?;
-        if let Some(path) = kernel_executable(&line) {
-            elf = Some(path);
-        }
-    }
-    let status = child.wait().context("waiting for cargo")?;
-    if !status.success() {
-        bail!(
-            "building {} failed ({status}): cargo {}",
-            board.image_name(test),
-            args.join(" ")
-        );
-    }
-    let built = elf.with_context(|| {
-        format!("cargo built no `{KERNEL_BIN}` executable for {KERNEL_PACKAGE}")
-    })?;
+    let host = cargo_executable(
+        &host_build_args(test),
+        &[],
+        HOST_BIN,
+        &format!("the component host for {}", board.image_name(test)),
+    )?;
+    let public_key = root.join(crate::package::DEV_PUBLIC_KEY);
+    let built = cargo_executable(
+        &cargo_build_args(board, test),
+        &[
+            ("RUVIX_PACKAGE", package),
+            ("RUVIX_PUBLIC_KEY", &public_key),
+            ("RUVIX_COMPONENT_HOST", &host),
+        ],
+        KERNEL_BIN,
+        &board.image_name(test),
+    )?;
 
     let dir = image_dir(board, test);
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -108,13 +118,43 @@ pub fn build_image(board: Board, test: bool, package: &Path) -> Result<BuiltImag
     })
 }
 
-/// The executable path in a cargo JSON message, if it is the kernel binary's artifact.
-fn kernel_executable(json_line: &str) -> Option<PathBuf> {
+/// Runs `cargo args` with `env` and returns the path of the executable `bin` it built. Cargo's
+/// own output (progress, errors) goes to our stderr.
+fn cargo_executable(args: &[String], env: &[(&str, &Path)], bin: &str, what: &str) -> Result<PathBuf> {
+    let mut command = Command::new(cargo_program());
+    command.args(args);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot run cargo")?;
+    // Reading every message also keeps cargo from blocking on a full stdout pipe.
+    let mut executable = None;
+    for line in BufReader::new(child.stdout.take().expect("stdout is piped")).lines() {
+        let line = line.context("reading cargo's output")?;
+        if let Some(path) = built_executable(&line, bin) {
+            executable = Some(path);
+        }
+    }
+    let status = child.wait().context("waiting for cargo")?;
+    if !status.success() {
+        bail!("building {what} failed ({status}): cargo {}", args.join(" "));
+    }
+    executable.with_context(|| format!("cargo built no `{bin}` executable for {what}"))
+}
+
+/// The executable path in a cargo JSON message, if it is binary `bin`'s artifact.
+fn built_executable(json_line: &str, bin: &str) -> Option<PathBuf> {
     let msg: serde_json::Value = serde_json::from_str(json_line).ok()?;
     if msg.get("reason")?.as_str()? != "compiler-artifact" {
         return None;
     }
-    if msg.pointer("/target/name")?.as_str()? != KERNEL_BIN {
+    if msg.pointer("/target/name")?.as_str()? != bin {
         return None;
     }
     msg.get("executable")?.as_str().map(PathBuf::from)
@@ -206,15 +246,15 @@ mod tests {
     fn finds_the_kernel_artifact() {
         let kernel = r#"{"reason":"compiler-artifact","package_id":"path+file:///w/firmware/kernel#ruvix-kernel@0.1.0","target":{"kind":["bin"],"name":"kernel"},"executable":"/t/aarch64-unknown-none/release/kernel","fresh":true}"#;
         assert_eq!(
-            kernel_executable(kernel),
+            built_executable(kernel, KERNEL_BIN),
             Some(PathBuf::from("/t/aarch64-unknown-none/release/kernel"))
         );
         let lib = r#"{"reason":"compiler-artifact","target":{"kind":["lib"],"name":"board"},"executable":null}"#;
-        assert_eq!(kernel_executable(lib), None);
+        assert_eq!(built_executable(lib, KERNEL_BIN), None);
         assert_eq!(
-            kernel_executable(r#"{"reason":"build-finished","success":true}"#),
+            built_executable(r#"{"reason":"build-finished","success":true}"#, KERNEL_BIN),
             None
         );
-        assert_eq!(kernel_executable("not json"), None);
+        assert_eq!(built_executable("not json", KERNEL_BIN), None);
     }
 }

@@ -154,3 +154,19 @@ pub fn flush_asid(asid: u8) {
         )
     };
 }
+
+/// Lets EL0 read the physical counter (`CNTPCT_EL0`, CNTKCTL_EL1.EL0PCTEN): a process tells
+/// time without a supervisor call. It reaches no timer control register.
+pub fn allow_counter_reads() {
+    // SAFETY: sets one EL0 access bit of CNTKCTL_EL1; no memory is touched.
+    unsafe {
+        core::arch::asm!(
+            "mrs {t}, cntkctl_el1",
+            "orr {t}, {t}, #1",
+            "msr cntkctl_el1, {t}",
+            "isb",
+            t = out(reg) _,
+            options(nostack)
+        )
+    };
+}

@@ -75,9 +75,8 @@ static mut PROCESS_TABLE_POOL: TablePool<PROCESS_TABLE_FRAMES> = TablePool::new(
 /// A process's translation table: its own user mappings beside the kernel's shared slots.
 pub type ProcessAddressSpace = AddressSpace<&'static mut TablePool<PROCESS_TABLE_FRAMES>, Tlb>;
 
-/// The process address space (there is one table pool for it, so this works once): every
-/// root slot the kernel's table uses is shared, so the kernel stays mapped — EL1-only — while
-/// the process runs, and the rest is the process's. Call after the MMU is on.
+/// The self-test's process address space (there is one static table pool for it, so this
+/// works once). See [`new_user_space`].
 pub fn new_process_space() -> Result<ProcessAddressSpace, MmuError> {
     static TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
     if TAKEN.swap(true, core::sync::atomic::Ordering::Relaxed) {
@@ -86,6 +85,17 @@ pub fn new_process_space() -> Result<ProcessAddressSpace, MmuError> {
     // SAFETY: the guard above makes this the only reference ever made to the pool; it lives in
     // .bss for the whole program, mapped read-write for the kernel.
     let pool = unsafe { &mut *core::ptr::addr_of_mut!(PROCESS_TABLE_POOL) };
+    new_user_space(pool)
+}
+
+/// A process address space in `pool` (which must lie in memory the kernel reaches at its
+/// physical address, as the heap does): every root slot the kernel's table uses is shared, so
+/// the kernel stays mapped — EL1-only — while the process runs, and the rest is the
+/// process's. Call after the MMU is on and after the SEC-001 drop (a slot shared earlier would
+/// keep pointing at the boot map's tables).
+pub fn new_user_space<const N: usize>(
+    pool: &'static mut TablePool<N>,
+) -> Result<AddressSpace<&'static mut TablePool<N>, Tlb>, MmuError> {
     let mut space = AddressSpace::new(pool, Tlb { mmu_on: true }).map_err(MmuError::Tables)?;
     with_address_space(|kernel| {
         let slots: heapless::Vec<usize, 8> = kernel.root_tables().take(8).collect();

@@ -56,12 +56,9 @@ pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     let mut reports = 0u64;
     let mut next_drop_check = 0;
     loop {
-        match system.runtime.run_slice() {
-            ruvix_runtime::Step::Ran { .. } => {}
-            ruvix_runtime::Step::Idle { .. } => {
-                board::console::drain();
-                board::cpu::wait_for_interrupt();
-            }
+        if !system.runtime.run_slice() {
+            board::console::drain();
+            board::cpu::wait_for_interrupt();
         }
         let now = board::timer::counter();
         if now >= end {
@@ -89,7 +86,7 @@ fn report_log_drops(system: &stage3_mount::System) {
         return;
     };
     let mut list = heapless::String::<160>::new();
-    let names = system.runtime.components().map(|c| c.name);
+    let names = system.runtime.component_names();
     for (name, count) in names.zip(drops.by_source).filter(|(_, n)| *n > 0) {
         let separator = if list.is_empty() { "" } else { ", " };
         let _ = write!(list, "{separator}{name} {count}");
@@ -134,7 +131,14 @@ fn print_statistics_lines(system: &stage3_mount::System) {
         system.root.table().len(),
         system.root.table().is_sealed()
     );
-    for task in system.runtime.tasks() {
+    let runtime = match &system.runtime {
+        stage3_mount::Components::InKernel(runtime) => runtime,
+        stage3_mount::Components::Processes(processes) => {
+            print_process_statistics(processes);
+            return;
+        }
+    };
+    for task in runtime.tasks() {
         let s = task.stats;
         defmt::info!(
             "stats: task {=str}.{=str}: {=u64} slices, {=u64} fuel, {=u64} preempted, {=u64} yields, {=u64}/{=u64} blocked send/receive, {=u64} sleeps, {=u64} faults",
@@ -151,7 +155,7 @@ fn print_statistics_lines(system: &stage3_mount::System) {
         );
     }
     // The scheduler's accounting: what each component's slices took, host calls included.
-    for component in system.runtime.components() {
+    for component in runtime.components() {
         defmt::info!(
             "stats: component {=str}: {=u64} ticks used, {=u32} restarts",
             component.name,
@@ -159,7 +163,7 @@ fn print_statistics_lines(system: &stage3_mount::System) {
             component.restarts
         );
     }
-    for (component, counts) in system.runtime.log_counts() {
+    for (component, counts) in runtime.log_counts() {
         defmt::info!(
             "stats: log budget {=str}: {=u64} lines written, {=u64} dropped over budget",
             component,
@@ -167,7 +171,25 @@ fn print_statistics_lines(system: &stage3_mount::System) {
             counts.dropped
         );
     }
-    for (index, queue) in system.runtime.queue_stats().iter().enumerate() {
+    print_queue_statistics(&runtime.queue_stats());
+}
+
+/// The process model's figures: the kernel's accounting per process (supervisor calls
+/// included) and the queues.
+fn print_process_statistics(processes: &crate::process::Processes) {
+    for process in &processes.processes {
+        defmt::info!(
+            "stats: component {=str}: {=u64} ticks used, {=u32} restarts",
+            process.name.as_str(),
+            process.used_ticks,
+            process.restarts
+        );
+    }
+    print_queue_statistics(&processes.queue_stats());
+}
+
+fn print_queue_statistics(queues: &[ruvix_queue::QueueStats]) {
+    for (index, queue) in queues.iter().enumerate() {
         defmt::info!(
             "stats: queue {=usize}: {=u64} sent, {=u64} received, peak {=usize}",
             index,

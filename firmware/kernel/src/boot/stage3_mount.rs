@@ -32,10 +32,65 @@ use super::stage1_verify::VerifiedBoot;
 use super::stage2_create::{KernelObjects, RegionMemory};
 use crate::board;
 use crate::kernel_platform::{KernelPlatform, MappedRegion};
+use crate::process::Processes;
+
+/// What runs the components: the runtime inside the kernel (at EL1), or one EL0 process per
+/// component (the process model, `crate::process`). Test images choose processes with the
+/// word `processes` on the semihosting command line, while the process model is completed.
+pub enum Components {
+    InKernel(Runtime<KernelPlatform>),
+    Processes(Processes),
+}
+
+impl Components {
+    /// The witness log, lent to `f`.
+    pub fn with_witness<R>(&mut self, f: impl FnOnce(&mut ruvix_witness::WitnessLog) -> R) -> R {
+        match self {
+            Components::InKernel(runtime) => f(&mut runtime.platform_mut().witness),
+            Components::Processes(processes) => f(&mut processes.witness),
+        }
+    }
+
+    /// Slices (scheduling decisions) so far.
+    pub fn slices(&self) -> u64 {
+        match self {
+            Components::InKernel(runtime) => runtime.slices(),
+            Components::Processes(processes) => processes.slices(),
+        }
+    }
+
+    /// The counters of every queue.
+    pub fn queue_stats(&self) -> Vec<ruvix_queue::QueueStats> {
+        match self {
+            Components::InKernel(runtime) => runtime.queue_stats(),
+            Components::Processes(processes) => processes.queue_stats(),
+        }
+    }
+
+    /// The components' names, in manifest order.
+    pub fn component_names(&self) -> Vec<&str> {
+        match self {
+            Components::InKernel(runtime) => runtime.components().map(|c| c.name).collect(),
+            Components::Processes(processes) => {
+                processes.processes.iter().map(|p| p.name.as_str()).collect()
+            }
+        }
+    }
+
+    /// Runs one slice; false if nothing was ready.
+    pub fn run_slice(&mut self) -> bool {
+        match self {
+            Components::InKernel(runtime) => {
+                matches!(runtime.run_slice(), ruvix_runtime::Step::Ran { .. })
+            }
+            Components::Processes(processes) => processes.run_next(),
+        }
+    }
+}
 
 /// The running system after stage 3.
 pub struct System {
-    pub runtime: Runtime<KernelPlatform>,
+    pub runtime: Components,
     pub root: BootCapabilitySet,
     pub report: MountReport,
     /// SHA-256 of every capability table: each component's, then the root's after the drop.
@@ -57,6 +112,7 @@ pub enum MountFailure {
     Drop(CapError),
     NoToken,
     Map(board::mmu::MmuError),
+    Processes(crate::process::StartError),
 }
 
 impl fmt::Display for MountFailure {
@@ -67,13 +123,24 @@ impl fmt::Display for MountFailure {
             MountFailure::Drop(e) => write!(f, "SEC-001 drop: {e}"),
             MountFailure::NoToken => f.write_str("SEC-001 drop: the mint token is gone"),
             MountFailure::Map(e) => write!(f, "SEC-001 map: {e}"),
+            MountFailure::Processes(e) => write!(f, "{e}"),
         }
     }
 }
 
-pub fn run(verified: &VerifiedBoot, kernel: KernelObjects, counter_hz: u64) -> System {
+pub fn run(
+    verified: &VerifiedBoot,
+    kernel: KernelObjects,
+    counter_hz: u64,
+    as_processes: bool,
+) -> System {
     let started = board::timer::counter();
-    match mount(verified, kernel, counter_hz) {
+    let mounted = if as_processes {
+        mount_processes(verified, kernel, counter_hz)
+    } else {
+        mount(verified, kernel, counter_hz)
+    };
+    match mounted {
         Ok(system) => {
             let r = &system.report;
             let ticks = board::timer::counter().wrapping_sub(started);
@@ -187,7 +254,7 @@ fn mount(
     report_drop(manifest, &kernel.root);
 
     Ok(System {
-        runtime,
+        runtime: Components::InKernel(runtime),
         root: kernel.root,
         report,
         capability_table_sha256: capability_hash.finalize().into(),
@@ -195,6 +262,146 @@ fn mount(
         regions,
         platform_id: kernel.platform_id,
     })
+}
+
+/// Stage 3 with the process model: distribute, the SEC-001 drop, then one EL0 process per
+/// component, each mounting its component inside itself.
+fn mount_processes(
+    verified: &VerifiedBoot,
+    mut kernel: KernelObjects,
+    counter_hz: u64,
+) -> Result<System, MountFailure> {
+    let manifest = &verified.manifest;
+    let distribution = distribute(kernel.root.table(), manifest, &kernel.objects)
+        .map_err(MountFailure::Distribute)?;
+    defmt::info!(
+        "distribute: {=usize} capabilities to {=usize} components ({=usize} grants, {=usize} regions, {=usize} queue ends)",
+        distribution.capabilities(),
+        distribution.components().len(),
+        distribution.grants(),
+        distribution.regions(),
+        distribution.queue_ends()
+    );
+    let mut capability_hash = Sha256::new();
+    for component in distribution.components() {
+        component
+            .table()
+            .encode(&mut |bytes| capability_hash.update(bytes));
+        report_grants(component, &mut kernel.witness);
+    }
+    let regions: Vec<Range<u64>> = kernel.regions.iter().map(RegionMemory::range).collect();
+    let region_layout_sha256 = region_layout_hash(manifest, &kernel.regions);
+    let requests = minimal_map(manifest, &kernel.regions);
+    // The processes reach region memory through their own mappings; the kernel keeps only
+    // where it is (no reference into it survives).
+    let placements: Vec<crate::process::RegionPlacement> = manifest
+        .regions
+        .iter()
+        .zip(core::mem::take(&mut kernel.regions))
+        .map(|(decl, memory)| {
+            let range = memory.range();
+            crate::process::RegionPlacement {
+                name: decl.name.clone(),
+                phys: range.start,
+                size: range.end - range.start,
+                mmio: matches!(memory, RegionMemory::Mmio { .. }),
+            }
+        })
+        .collect();
+    // Copies: the package may lie in memory the drop unmaps.
+    let wasm: Vec<Vec<u8>> = verified
+        .package
+        .components()
+        .map(|c| c.wasm.to_vec())
+        .collect();
+
+    let token = kernel.mint_token.take().ok_or(MountFailure::NoToken)?;
+    kernel
+        .root
+        .reduce_to_minimum(&manifest.root_minimum, token)
+        .map_err(MountFailure::Drop)?;
+    kernel
+        .root
+        .table()
+        .encode(&mut |bytes| capability_hash.update(bytes));
+    // SAFETY: nothing refers to memory outside the kernel, its heap (which holds the copies
+    // above and, soon, the processes' memory) and the regions in `requests`.
+    unsafe { board::mmu::drop_boot_map(&requests) }.map_err(MountFailure::Map)?;
+    kernel
+        .witness
+        .append(board::timer::counter(), WitnessKind::Sec001Drop, &[])
+        .ok();
+    report_drop(manifest, &kernel.root);
+
+    // Process tables are made after the drop: they share the kernel's final root slots.
+    let modules: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    let processes = crate::process::Processes::start(
+        manifest,
+        &modules,
+        distribution.into_components(),
+        core::mem::take(&mut kernel.queues),
+        &placements,
+        kernel.witness,
+        counter_hz,
+    )
+    .map_err(MountFailure::Processes)?;
+    let mut report = MountReport {
+        components_mounted: 0,
+        tasks_spawned: 0,
+        queues_connected: processes.queues.len(),
+        components: Vec::new(),
+        ticks: 0,
+    };
+    for (process, wasm) in processes.processes.iter().zip(&wasm) {
+        report.components_mounted += 1;
+        report.tasks_spawned += process.tasks;
+        defmt::info!(
+            "mount: {=str}: {=usize} bytes of wasm, {=usize} task(s), {=u64} ticks, in its own process at EL0",
+            process.name.as_str(),
+            wasm.len(),
+            process.tasks,
+            process.mount_ticks
+        );
+    }
+    processes.report_memory();
+    Ok(System {
+        runtime: Components::Processes(processes),
+        root: kernel.root,
+        report,
+        capability_table_sha256: capability_hash.finalize().into(),
+        region_layout_sha256,
+        regions,
+        platform_id: kernel.platform_id,
+    })
+}
+
+/// Prints a component's grants and records them in the witness log (as the in-kernel runtime
+/// does at mount).
+fn report_grants(caps: &ruvix_caps::ComponentCaps, witness: &mut ruvix_witness::WitnessLog) {
+    for (named, capability) in caps.entries() {
+        let event = ruvix_runtime::RuntimeEvent::Granted {
+            component: caps.name(),
+            name: &named.name,
+            handle: named.handle.0,
+            object: capability.object(),
+            rights: capability.rights(),
+        };
+        let text = format!("{event}");
+        defmt::info!("grant: {=str}", text.as_str());
+        if let Ok(grant) = ruvix_witness::CapabilityGrant::new(
+            caps.component().0 as u16,
+            named.handle.0,
+            capability.object().kind() as u16,
+            capability.rights().bits().into(),
+            &named.name,
+        ) {
+            let _ = witness.append(
+                board::timer::counter(),
+                WitnessKind::CapabilityGrant,
+                grant.encode().as_bytes(),
+            );
+        }
+    }
 }
 
 /// The mappings that remain after the drop besides the kernel's own: every region with the

@@ -22,9 +22,7 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
     };
     let appended = system
         .runtime
-        .platform_mut()
-        .witness
-        .append_attestation(started, &attestation)
+        .with_witness(|witness| witness.append_attestation(started, &attestation))
         .map(|_| ());
     if let Err(error) = appended {
         defmt::error!(
@@ -51,7 +49,7 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
         attestation.platform_id,
         attestation.boot_ticks
     );
-    dump_witness_log(&system.runtime.platform().witness);
+    system.runtime.with_witness(|witness| dump_witness_log(witness));
     super::stage_ok(4, "attest", started);
 }
 

@@ -1,0 +1,91 @@
+//! The runtime's [`Platform`] inside a process: time from the counter (EL0 may read it), the
+//! log and runtime events as supervisor calls, region memory through this process's own
+//! mapping of it — which the kernel made with this component's rights, so the MMU confines
+//! every access whatever the code here does.
+
+use alloc::string::String;
+use core::fmt::Write;
+
+use ruvix_caps::RegionId;
+use ruvix_runtime::{LogLevel, Platform, RegionBacking, RuntimeEvent};
+
+use crate::svc;
+
+/// `call::EVENT` kinds: how the kernel prefixes the line.
+pub const EVENT_MOUNT: u64 = 0;
+pub const EVENT_DENIED: u64 = 1;
+pub const EVENT_TASK: u64 = 2;
+
+pub struct HostPlatform {
+    pub ticks_per_second: u64,
+}
+
+impl Platform for HostPlatform {
+    fn now_ticks(&mut self) -> u64 {
+        let ticks: u64;
+        // SAFETY: reading the counter has no side effects; the kernel lets EL0 read it
+        // (CNTKCTL_EL1.EL0PCTEN).
+        unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) ticks, options(nostack)) };
+        ticks
+    }
+
+    fn ticks_per_second(&self) -> u64 {
+        self.ticks_per_second
+    }
+
+    fn log(&mut self, _component: &str, level: LogLevel, message: &str) {
+        // The kernel adds the component's name; a refusal (no `log` grant) was already
+        // answered by the runtime's own check, so there is nothing to report here.
+        let _ = svc::log(level as u64, message);
+    }
+
+    fn mmio_read32(&mut self, address: u64) -> u32 {
+        // SAFETY: the runtime checked that the word is aligned and inside a region this
+        // component holds; the kernel mapped that region here as device memory. Were either
+        // wrong, the access would fault this process only.
+        unsafe { core::ptr::read_volatile(address as *const u32) }
+    }
+
+    fn mmio_write32(&mut self, address: u64, value: u32) {
+        // SAFETY: as for `mmio_read32`; the kernel mapped the region writable only if this
+        // component holds it `rw`.
+        unsafe { core::ptr::write_volatile(address as *mut u32, value) }
+    }
+
+    fn read_mapped(&mut self, address: u64, into: &mut [u8]) {
+        // SAFETY: as for `mmio_read32`, for RAM: the range lies in this process's mapping of
+        // the region. Volatile: another process may write the same region at any time.
+        for (offset, byte) in into.iter_mut().enumerate() {
+            *byte = unsafe { core::ptr::read_volatile((address as *const u8).add(offset)) };
+        }
+    }
+
+    fn write_mapped(&mut self, address: u64, data: &[u8]) {
+        // SAFETY: as for `read_mapped`; mapped writable only for an `rw` holder (else this
+        // faults the process, as the MMU is meant to make it).
+        for (offset, byte) in data.iter().enumerate() {
+            unsafe { core::ptr::write_volatile((address as *mut u8).add(offset), *byte) };
+        }
+    }
+
+    fn event(&mut self, event: RuntimeEvent<'_>) {
+        let mut text = String::new();
+        let _ = write!(text, "{event}");
+        match event {
+            // The kernel reports grants itself, from its own tables.
+            RuntimeEvent::Granted { .. } => {}
+            RuntimeEvent::Mounted { .. } => svc::event(EVENT_MOUNT, &text),
+            RuntimeEvent::Denied { .. } => svc::event(EVENT_DENIED, &text),
+            RuntimeEvent::TaskFinished { .. } => svc::event(EVENT_TASK, &text),
+            // A trap ends the process: the kernel applies the restart policy.
+            RuntimeEvent::TaskFault { .. } => svc::fault(&text),
+            // The host runs its component with no restarts of its own; these follow a fault,
+            // which never returns.
+            RuntimeEvent::RestartScheduled { .. }
+            | RuntimeEvent::Restarted { .. }
+            | RuntimeEvent::Stopped { .. } => {}
+        }
+    }
+
+    fn retire_region(&mut self, _region: RegionId, _backing: RegionBacking) {}
+}

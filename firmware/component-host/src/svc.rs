@@ -1,0 +1,135 @@
+//! The supervisor calls, as the component host makes them (`ruvix_process_abi::call`; the ABI
+//! is in `docs/svc-abi.md`). The only way out of the process: everything else it does stays in
+//! its own address space.
+
+use core::arch::asm;
+
+use ruvix_process_abi::{Status, call};
+
+/// `svc #N` with up to three arguments; returns `x0`, `x1`.
+macro_rules! svc {
+    ($number:expr, $a:expr, $b:expr, $c:expr) => {{
+        let x0: u64;
+        let x1: u64;
+        // SAFETY: a supervisor call only transfers control to the kernel, which reads the
+        // arguments, may write the memory they point to when the call says so (buffers this
+        // process owns), and returns here with every other register preserved.
+        unsafe {
+            asm!(
+                "svc #{number}",
+                number = const $number,
+                inout("x0") $a => x0,
+                inout("x1") $b => x1,
+                in("x2") $c,
+                options(nostack)
+            )
+        };
+        (x0, x1)
+    }};
+}
+
+fn status(code: u64) -> Status {
+    Status::from_code(code).unwrap_or(Status::BadArgument)
+}
+
+fn text_arguments(text: &str) -> (u64, u64) {
+    (text.as_ptr() as u64, text.len() as u64)
+}
+
+/// Every task has finished: the process ends.
+pub fn exit() -> ! {
+    loop {
+        let _ = svc!(call::EXIT, 0u64, 0u64, 0u64);
+    }
+}
+
+/// The component faulted (`text` says how): the process ends.
+pub fn fault(text: &str) -> ! {
+    let (ptr, len) = text_arguments(text);
+    loop {
+        let _ = svc!(call::FAULT, ptr, len, 0u64);
+    }
+}
+
+/// Mount failed (`text` says why): the process ends.
+pub fn mount_failed(text: &str) -> ! {
+    let (ptr, len) = text_arguments(text);
+    loop {
+        let _ = svc!(call::MOUNT_FAILED, ptr, len, 0u64);
+    }
+}
+
+/// Mount succeeded: `tasks` tasks, `denied` interfaces imported without a capability.
+pub fn mounted(tasks: u64, denied: u64) {
+    let _ = svc!(call::MOUNTED, tasks, denied, 0u64);
+}
+
+/// A runtime event line of kind `kind` (see `call::EVENT`).
+pub fn event(kind: u64, text: &str) {
+    let (ptr, len) = text_arguments(text);
+    let _ = svc!(call::EVENT, kind, ptr, len);
+}
+
+/// One console line at `level` (0 debug … 3 error).
+pub fn log(level: u64, text: &str) -> Status {
+    let (ptr, len) = text_arguments(text);
+    status(svc!(call::LOG, level, ptr, len).0)
+}
+
+/// Microseconds since boot.
+pub fn now_us() -> Result<u64, Status> {
+    match svc!(call::NOW_US, 0u64, 0u64, 0u64) {
+        (0, us) => Ok(us),
+        (code, _) => Err(status(code)),
+    }
+}
+
+/// Copies `message` into the queue `handle` sends on.
+pub fn send(handle: u32, message: &[u8]) -> Status {
+    let (x0, _) = svc!(
+        call::SEND,
+        u64::from(handle),
+        message.as_ptr() as u64,
+        message.len() as u64
+    );
+    status(x0)
+}
+
+/// The length of the oldest message of the queue `handle` receives from.
+pub fn front_len(handle: u32) -> Result<usize, Status> {
+    match svc!(call::FRONT_LEN, u64::from(handle), 0u64, 0u64) {
+        (0, len) => usize::try_from(len).map_err(|_| Status::BadArgument),
+        (code, _) => Err(status(code)),
+    }
+}
+
+/// Moves the oldest message of the queue `handle` receives from into `target` (exactly its
+/// length).
+pub fn receive(handle: u32, target: &mut [u8]) -> Status {
+    let (x0, _) = svc!(
+        call::RECEIVE,
+        u64::from(handle),
+        target.as_mut_ptr() as u64,
+        target.len() as u64
+    );
+    status(x0)
+}
+
+/// Gives the rest of the time slice away.
+pub fn yield_now() {
+    let _ = svc!(call::YIELD, 0u64, 0u64, 0u64);
+}
+
+/// Sleeps until one of `waits` may succeed or the counter reaches `deadline`; a bit per wait
+/// word that may now succeed.
+pub fn wait(waits: &[u32], deadline: u64) -> Result<u64, Status> {
+    match svc!(
+        call::WAIT,
+        waits.as_ptr() as u64,
+        waits.len() as u64,
+        deadline
+    ) {
+        (0, satisfied) => Ok(satisfied),
+        (code, _) => Err(status(code)),
+    }
+}

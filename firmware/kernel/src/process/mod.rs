@@ -1,0 +1,463 @@
+//! The process model: every component runs in a process of its own at EL0 — the component
+//! host (one read-only, executable copy shared by all) with its own data, stack, heap, inputs
+//! and the regions it was granted, mapped with its own rights, in a translation table of its
+//! own tagged with an ASID. The kernel keeps the queues and the authoritative capability
+//! tables, answers supervisor calls ([`svc`]), schedules the processes
+//! (`ruvix_runtime::policy`: strict priority, a guaranteed share, fairness by time used) and
+//! preempts one whose time slice is spent. A fault taken from EL0 ends only that process; the
+//! component's restart policy then applies, and a restart re-creates the process from its
+//! blueprint.
+
+mod image;
+mod memory;
+mod space;
+mod svc;
+
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use board::arch::el0::{self, Exit, UserContext};
+use board::arch::exception::{exception_class_name, fault_status_name};
+use ruvix_caps::ComponentCaps;
+use ruvix_manifest::{RestartPolicy, RvfManifest};
+use ruvix_queue::{Queue, QueueStats};
+use ruvix_runtime::policy::{ComponentState, FaultDecision, Scheduler, StopReason, TaskId};
+use ruvix_witness::{TaskEvent, WitnessKind, WitnessLog};
+
+pub use image::HostImage;
+use memory::UserPages;
+pub use space::RegionPlacement;
+use space::UserSpace;
+
+use crate::board;
+
+/// What the native part of a process needs on top of the component's linear memory: the
+/// interpreter's compiled code and data for the module, its stores and per-task stacks.
+pub const ENGINE_HEAP: u64 = 2 << 20;
+/// The component host's stack (wasmi runs in constant native stack when optimised).
+pub const STACK_SIZE: u64 = 512 << 10;
+/// A process's time slice when the manifest names none.
+pub const DEFAULT_SLICE_MS: u64 = 10;
+
+/// Why the processes could not be started.
+#[derive(Debug)]
+pub enum StartError {
+    NoHost,
+    Image(ruvix_user_image::ImageError),
+    Memory { component: String, what: &'static str },
+    Map { component: String, error: String },
+    Mount { component: String, reason: String },
+    TooMany,
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::NoHost => f.write_str("no component host is embedded in this image"),
+            StartError::Image(e) => write!(f, "the component host: {e}"),
+            StartError::Memory { component, what } => {
+                write!(f, "{component}: no memory for its {what}")
+            }
+            StartError::Map { component, error } => write!(f, "{component}: mapping: {error}"),
+            StartError::Mount { component, reason } => write!(f, "{component}: {reason}"),
+            StartError::TooMany => f.write_str("more components than ASIDs"),
+        }
+    }
+}
+
+/// Where a process stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Started, not yet mounted.
+    Mounting,
+    /// Running or ready.
+    Running,
+    /// Every task blocked: sleeping in `wait` on these wait words.
+    Waiting(Vec<u32>),
+    /// Every task returned.
+    Finished,
+    /// Faulted: restart pending or stopped for good.
+    Down,
+}
+
+/// One component's process.
+pub struct Process {
+    pub name: String,
+    pub index: usize,
+    caps: ComponentCaps,
+    space: UserSpace,
+    context: UserContext,
+    pub state: State,
+    pub tasks: usize,
+    task: TaskId,
+    slice_ticks: u64,
+    restart: RestartPolicy,
+    /// Ticks the process has run (supervisor calls included).
+    pub used_ticks: u64,
+    pub restarts: u32,
+    pub mount_ticks: u64,
+}
+
+/// How one run of a process ended, for the scheduler.
+enum RunEnd {
+    /// Slice spent or yielded: ready again.
+    Ready,
+    /// Waiting in the kernel.
+    Waiting,
+    /// Ended normally.
+    Finished,
+    /// Faulted with this report.
+    Fault(String),
+    /// Mount failed (only while mounting).
+    MountFailed(String),
+}
+
+/// All the processes, the queues they share and the scheduler.
+pub struct Processes {
+    pub processes: Vec<Process>,
+    pub queues: Vec<Queue>,
+    scheduler: Scheduler,
+    pub witness: WitnessLog,
+    counter_hz: u64,
+    _host: Rc<HostImage>,
+}
+
+impl Processes {
+    /// Creates one process per component (manifest order) and mounts each inside its process,
+    /// at EL0; stops at the first that fails. Call after the SEC-001 drop.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        manifest: &RvfManifest,
+        wasm: &[&[u8]],
+        components: Vec<ComponentCaps>,
+        queues: Vec<Queue>,
+        regions: &[RegionPlacement],
+        witness: WitnessLog,
+        counter_hz: u64,
+    ) -> Result<Processes, StartError> {
+        let host = Rc::new(HostImage::embedded()?);
+        el0::allow_counter_reads();
+        let manifest_bytes = manifest.encode();
+        let mut scheduler = Scheduler::new(counter_hz);
+        let mut processes = Vec::new();
+        let now = board::timer::counter();
+        for ((index, decl), caps) in manifest.components.iter().enumerate().zip(components) {
+            let asid = u8::try_from(index + 1).map_err(|_| StartError::TooMany)?;
+            let module = wasm.get(index).copied().unwrap_or_default();
+            let space = UserSpace::new(
+                &host,
+                &decl.name,
+                asid,
+                space::Inputs {
+                    component: index,
+                    manifest: &manifest_bytes,
+                    capabilities: &caps.to_replica(),
+                    module,
+                    counter_hz,
+                },
+                decl.memory_bytes().saturating_mul(2).saturating_add(ENGINE_HEAP),
+                STACK_SIZE,
+                regions,
+                &caps,
+            )?;
+            let component = scheduler.add_component(decl.restart, now);
+            let priority = decl.entry_points.iter().map(|e| e.priority).min().unwrap_or(15);
+            let task = scheduler.add_task(component, priority);
+            processes.push(Process {
+                name: decl.name.clone(),
+                index,
+                context: space.initial_context(),
+                caps,
+                space,
+                state: State::Mounting,
+                tasks: 0,
+                task,
+                slice_ticks: counter_hz * DEFAULT_SLICE_MS / 1000,
+                restart: decl.restart,
+                used_ticks: 0,
+                restarts: 0,
+                mount_ticks: 0,
+            });
+        }
+        let mut system = Processes {
+            processes,
+            queues,
+            scheduler,
+            witness,
+            counter_hz,
+            _host: host,
+        };
+        for index in 0..system.processes.len() {
+            system.mount(index)?;
+        }
+        Ok(system)
+    }
+
+    /// Runs process `index` until its component host has mounted the component.
+    fn mount(&mut self, index: usize) -> Result<(), StartError> {
+        let started = board::timer::counter();
+        let end = self.run_process(index, None);
+        let process = &mut self.processes[index];
+        process.mount_ticks = board::timer::counter().wrapping_sub(started);
+        let failed = |reason: String| StartError::Mount {
+            component: process.name.clone(),
+            reason,
+        };
+        match end {
+            RunEnd::Ready if process.state == State::Running => Ok(()),
+            RunEnd::MountFailed(reason) => Err(failed(reason)),
+            RunEnd::Fault(report) => Err(failed(format!("the component host faulted: {report}"))),
+            _ => Err(failed(String::from("the component host stopped before mounting"))),
+        }
+    }
+
+    /// Runs the next ready process for one time slice (or until it waits, ends or faults);
+    /// first starts the restarts that are due. False if nothing was ready.
+    pub fn run_next(&mut self) -> bool {
+        let now = board::timer::counter();
+        self.start_due_restarts(now);
+        let Some(task) = self.scheduler.pick(now) else {
+            return false;
+        };
+        let Some(index) = self.processes.iter().position(|p| p.task == task) else {
+            return false;
+        };
+        if let State::Waiting(words) = &self.processes[index].state {
+            // Back from `wait`: say which waits may succeed now (none: the deadline passed).
+            let satisfied = svc::satisfied(&self.queues, words);
+            let process = &mut self.processes[index];
+            process.context.x[0] = 0;
+            process.context.x[1] = satisfied;
+            process.state = State::Running;
+        }
+        let end = self.run_process(index, Some(now));
+        let ticks = board::timer::counter().wrapping_sub(now);
+        self.scheduler.charge(task, ticks);
+        let process = &mut self.processes[index];
+        process.used_ticks = process.used_ticks.saturating_add(ticks);
+        match end {
+            RunEnd::Ready => {
+                self.scheduler.ready(task);
+            }
+            RunEnd::Waiting => {}
+            RunEnd::Finished => {
+                process.state = State::Finished;
+                self.scheduler.finish(task);
+            }
+            RunEnd::Fault(report) | RunEnd::MountFailed(report) => self.fault(index, &report),
+        }
+        true
+    }
+
+    /// The earliest tick something becomes ready by itself (a deadline, a restart).
+    pub fn next_wakeup(&self) -> Option<u64> {
+        self.scheduler.next_wakeup()
+    }
+
+    /// Runs process `index` from where it stopped until its slice (from `slice_start`; none
+    /// while mounting) is spent or it waits, yields, ends or faults.
+    fn run_process(&mut self, index: usize, slice_start: Option<u64>) -> RunEnd {
+        loop {
+            let process = &mut self.processes[index];
+            let ttbr0 = process.space.ttbr0();
+            // SAFETY: the table is this process's own (`UserSpace`), sharing the kernel's
+            // slots and mapping only the process's pages with user attributes; the context
+            // is its own and starts (or resumes) inside them.
+            let exit = unsafe { el0::run(&mut process.context, ttbr0) };
+            match exit {
+                Exit::Svc(number) => match self.supervisor_call(index, number) {
+                    svc::Next::Resume => {}
+                    svc::Next::Yield => return RunEnd::Ready,
+                    svc::Next::Wait => return RunEnd::Waiting,
+                    svc::Next::Mounted => {
+                        self.processes[index].state = State::Running;
+                        return RunEnd::Ready;
+                    }
+                    svc::Next::Exit => return RunEnd::Finished,
+                    svc::Next::Fault(text) => return RunEnd::Fault(text),
+                    svc::Next::MountFailed(text) => return RunEnd::MountFailed(text),
+                },
+                Exit::Interrupt => {
+                    let process = &self.processes[index];
+                    if let Some(start) = slice_start
+                        && board::timer::counter().wrapping_sub(start) >= process.slice_ticks
+                    {
+                        return RunEnd::Ready;
+                    }
+                }
+                Exit::Fault { class } => {
+                    let process = &self.processes[index];
+                    return RunEnd::Fault(self.describe_fault(process, class));
+                }
+            }
+        }
+    }
+
+    /// "sensor: data abort from a lower EL, permission fault (level 3) at 0x…, pc 0x…: region
+    /// summary (ro)" — the component, the class, the address and the mapping it hit.
+    fn describe_fault(&self, process: &Process, class: u8) -> String {
+        let context = &process.context;
+        // Aborts carry the address they were about in FAR; other classes are about the pc.
+        let abort = matches!(class, 0x20 | 0x21 | 0x24 | 0x25);
+        let address = if abort { context.far } else { context.pc };
+        let status = if abort {
+            format!(", {}", fault_status_name(context.esr & 0x3f))
+        } else {
+            String::new()
+        };
+        format!(
+            "{}: {}{} at {:#x}, pc {:#x}: {}",
+            process.name,
+            exception_class_name(u64::from(class)),
+            status,
+            address,
+            context.pc,
+            process.space.describe(address)
+        )
+    }
+
+    /// Process `index` faulted: report it, take it down and apply its restart policy.
+    fn fault(&mut self, index: usize, report: &str) {
+        let now = board::timer::counter();
+        let process = &mut self.processes[index];
+        process.state = State::Down;
+        defmt::warn!("fault: {=str}", report);
+        let event = |kind, reason, process: &Process| TaskEvent {
+            component: process.index as u16,
+            entry: 0,
+            reason,
+            restart_count: process.restarts,
+        }
+        .encode();
+        let payload = event(WitnessKind::TaskFault, REASON_TRAP, process);
+        record(&mut self.witness, WitnessKind::TaskFault, &payload);
+        let decision = self
+            .scheduler
+            .fault(process.task, now)
+            .unwrap_or(FaultDecision::Stop(StopReason::Never));
+        let process = &self.processes[index];
+        match decision {
+            FaultDecision::Restart { restart, at } => defmt::info!(
+                "restart: {=str}: restart {=u32} of {=u32} at tick {=u64}",
+                process.name.as_str(),
+                restart,
+                max_restarts(process.restart),
+                at
+            ),
+            FaultDecision::Stop(reason) => {
+                let reason = format!("{reason}");
+                defmt::warn!(
+                    "stopped: {=str}: stopped for good: {=str}",
+                    process.name.as_str(),
+                    reason.as_str()
+                );
+                let payload = event(WitnessKind::TaskStopped, REASON_STOPPED, process);
+                record(&mut self.witness, WitnessKind::TaskStopped, &payload);
+            }
+        }
+    }
+
+    /// Re-creates the processes whose restart is due, from their blueprints.
+    fn start_due_restarts(&mut self, now: u64) {
+        while let Some(component) = self.scheduler.due_restart(now) {
+            let Some(process) = self.processes.get_mut(component) else {
+                self.scheduler.stop(component, StopReason::RestartFailed);
+                continue;
+            };
+            process.space.reset();
+            process.context = process.space.initial_context();
+            process.state = State::Mounting;
+            process.restarts = process.restarts.saturating_add(1);
+            self.scheduler.restarted(component, now);
+            let process = &self.processes[component];
+            defmt::info!(
+                "restart: {=str}: restarted ({=u32} of {=u32})",
+                process.name.as_str(),
+                process.restarts,
+                max_restarts(process.restart)
+            );
+            let payload = TaskEvent {
+                component: process.index as u16,
+                entry: 0,
+                reason: REASON_RESTART,
+                restart_count: process.restarts,
+            }
+            .encode();
+            record(&mut self.witness, WitnessKind::TaskRestart, &payload);
+        }
+    }
+
+    /// Prints what the processes cost in memory: the shared image once, then per process.
+    pub fn report_memory(&self) {
+        defmt::info!(
+            "processes: component host {=usize} bytes of ELF: {=u64} bytes of code and read-only data shared by {=usize} processes, {=u64} bytes of data and bss each",
+            self._host.elf_bytes(),
+            self._host.shared_bytes(),
+            self.processes.len(),
+            self._host.private_bytes()
+        );
+        for process in &self.processes {
+            let (private, tables) = process.space.footprint();
+            defmt::info!(
+                "process {=str}: ASID {=u8}, priority {=u8}, slice {=u64} ticks, {=u64} KiB own memory (data, stack, heap, inputs), {=u64} KiB of translation tables",
+                process.name.as_str(),
+                process.space.asid(),
+                self.scheduler.priority(process.task).unwrap_or(0),
+                process.slice_ticks,
+                private / 1024,
+                tables / 1024
+            );
+        }
+    }
+
+    /// Whether any process is in this state of the scheduler's.
+    pub fn component_state(&self, index: usize) -> Option<ComponentState> {
+        self.scheduler.component_state(index)
+    }
+
+    /// Slices the scheduler has started.
+    pub fn slices(&self) -> u64 {
+        self.scheduler.slices()
+    }
+
+    /// The counters of every queue.
+    pub fn queue_stats(&self) -> Vec<QueueStats> {
+        self.queues.iter().map(Queue::stats).collect()
+    }
+
+    /// Ticks per second of the counter.
+    pub fn counter_hz(&self) -> u64 {
+        self.counter_hz
+    }
+
+    /// Wakes every waiting process one of whose waits may now succeed.
+    fn wake_waiters(&mut self) {
+        for process in &self.processes {
+            if let State::Waiting(words) = &process.state
+                && svc::satisfied(&self.queues, words) != 0
+            {
+                self.scheduler.wake(process.task);
+            }
+        }
+    }
+}
+
+/// Reason codes in witness task events (as the in-kernel runtime's).
+const REASON_TRAP: u32 = 1;
+const REASON_RESTART: u32 = 2;
+const REASON_STOPPED: u32 = 3;
+
+fn record(witness: &mut WitnessLog, kind: WitnessKind, payload: &[u8]) {
+    if let Err(error) = witness.append(board::timer::counter(), kind, payload) {
+        defmt::error!("witness log: {}", defmt::Display2Format(&error));
+    }
+}
+
+fn max_restarts(policy: RestartPolicy) -> u32 {
+    match policy {
+        RestartPolicy::Never => 0,
+        RestartPolicy::Restart { max_restarts, .. } => max_restarts,
+    }
+}

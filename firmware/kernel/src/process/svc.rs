@@ -1,0 +1,279 @@
+//! Supervisor calls (`docs/svc-abi.md`): every argument is checked here against the calling
+//! process's own capability table (the authoritative one, which the process cannot reach) and
+//! every pointer against its own memory; a bad one is an error returned to the caller, never
+//! a fault of the kernel. The time a call takes is part of the caller's slice.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use ruvix_caps::{Handle, ObjectKind, ObjectRef, QueueId, Rights};
+use ruvix_process_abi::{MAX_WAITS, Status, call};
+use ruvix_queue::{Queue, QueueError};
+
+use super::{Processes, State};
+use crate::board;
+
+/// The longest text a call passes (log lines, fault reports), as the runtime cuts log lines.
+const MAX_TEXT: usize = ruvix_runtime::MAX_LOG_LINE;
+
+/// What the process does after a call.
+pub enum Next {
+    /// Returns from the call and goes on.
+    Resume,
+    /// Its slice ends; it stays ready.
+    Yield,
+    /// It sleeps in `wait`.
+    Wait,
+    /// It has mounted its component.
+    Mounted,
+    /// It ended normally.
+    Exit,
+    /// It ends with this fault report.
+    Fault(String),
+    /// Its mount failed for this reason.
+    MountFailed(String),
+}
+
+impl Processes {
+    /// Answers supervisor call `number` of process `index` (arguments in its saved x0..x2,
+    /// results into x0, x1).
+    pub(super) fn supervisor_call(&mut self, index: usize, number: u16) -> Next {
+        let Some(process) = self.processes.get(index) else {
+            return Next::Fault(String::from("no such process"));
+        };
+        let [a, b, c] = [process.context.x[0], process.context.x[1], process.context.x[2]];
+        let (status, value, next) = match number {
+            call::EXIT => return Next::Exit,
+            call::FAULT => return Next::Fault(self.text(index, a, b)),
+            call::MOUNT_FAILED => return Next::MountFailed(self.text(index, a, b)),
+            call::MOUNTED => {
+                if let Some(p) = self.processes.get_mut(index) {
+                    p.tasks = usize::try_from(a).unwrap_or(0);
+                }
+                (Status::Ok, 0, Next::Mounted)
+            }
+            call::EVENT => {
+                let text = self.text(index, b, c);
+                match a {
+                    0 => defmt::info!("mount: {=str}", text.as_str()),
+                    1 => defmt::warn!("denied: {=str}", text.as_str()),
+                    _ => defmt::info!("task: {=str}", text.as_str()),
+                }
+                (Status::Ok, 0, Next::Resume)
+            }
+            call::LOG => (self.log(index, a, b, c), 0, Next::Resume),
+            call::NOW_US => match self.holds(index, ObjectKind::Timer, Rights::READ) {
+                true => {
+                    let us = ruvix_runtime::policy::ticks_to_us(board::timer::counter(), self.counter_hz);
+                    (Status::Ok, us, Next::Resume)
+                }
+                false => (Status::Denied, 0, Next::Resume),
+            },
+            call::SEND => (self.send(index, a, b, c), 0, Next::Resume),
+            call::FRONT_LEN => match self.front(index, a) {
+                Ok(len) => (Status::Ok, len as u64, Next::Resume),
+                Err(status) => (status, 0, Next::Resume),
+            },
+            call::RECEIVE => (self.receive(index, a, b, c), 0, Next::Resume),
+            call::YIELD => (Status::Ok, 0, Next::Yield),
+            call::WAIT => match self.wait(index, a, b, c) {
+                Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
+                Ok(None) => (Status::Ok, 0, Next::Wait),
+                Err(status) => (status, 0, Next::Resume),
+            },
+            _ => (Status::UnknownCall, 0, Next::Resume),
+        };
+        if let Some(process) = self.processes.get_mut(index) {
+            process.context.x[0] = status.code();
+            process.context.x[1] = value;
+        }
+        next
+    }
+
+    /// Up to [`MAX_TEXT`] bytes of text at `ptr`, or what was wrong with it.
+    fn text(&self, index: usize, ptr: u64, len: u64) -> String {
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_TEXT);
+        let mut bytes = vec![0; len];
+        let Some(process) = self.processes.get(index) else {
+            return String::new();
+        };
+        if process.space.copy_from(ptr, &mut bytes).is_err() {
+            return alloc::format!("(text at {ptr:#x} is not in the process's memory)");
+        }
+        match core::str::from_utf8(&bytes) {
+            Ok(text) => String::from(text),
+            Err(e) => String::from_utf8_lossy(bytes.get(..e.valid_up_to()).unwrap_or(&[])).into(),
+        }
+    }
+
+    fn holds(&self, index: usize, kind: ObjectKind, rights: Rights) -> bool {
+        self.processes.get(index).is_some_and(|p| {
+            p.caps
+                .table()
+                .find_kind(kind)
+                .is_some_and(|(_, c)| c.allows(rights))
+        })
+    }
+
+    fn log(&mut self, index: usize, level: u64, ptr: u64, len: u64) -> Status {
+        if !self.holds(index, ObjectKind::Log, Rights::WRITE) {
+            return Status::Denied;
+        }
+        if level > 3 {
+            return Status::BadArgument;
+        }
+        let Some(process) = self.processes.get(index) else {
+            return Status::BadArgument;
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_TEXT);
+        let mut bytes = vec![0; len];
+        if let Err(status) = process.space.copy_from(ptr, &mut bytes) {
+            return status;
+        }
+        let Ok(message) = core::str::from_utf8(&bytes) else {
+            return Status::BadArgument;
+        };
+        let name = process.name.as_str();
+        let source = u8::try_from(process.index).unwrap_or(u8::MAX - 1);
+        board::console::droppable(source, || match level {
+            0 => defmt::debug!("[{=str}] {=str}", name, message),
+            1 => defmt::info!("[{=str}] {=str}", name, message),
+            2 => defmt::warn!("[{=str}] {=str}", name, message),
+            _ => defmt::error!("[{=str}] {=str}", name, message),
+        });
+        Status::Ok
+    }
+
+    /// The queue `handle` names in process `index`'s table, with `rights`.
+    fn queue(&self, index: usize, handle: u64, rights: Rights) -> Result<QueueId, Status> {
+        let process = self.processes.get(index).ok_or(Status::BadHandle)?;
+        let handle = Handle(u32::try_from(handle).map_err(|_| Status::BadHandle)?);
+        match process.caps.table().check_queue(handle, rights) {
+            Ok((_, queue)) => Ok(queue),
+            Err(error) => Err(call_status(ruvix_runtime::CallError::from(error))),
+        }
+    }
+
+    fn send(&mut self, index: usize, handle: u64, ptr: u64, len: u64) -> Status {
+        let queue = match self.queue(index, handle, Rights::SEND) {
+            Ok(queue) => queue,
+            Err(status) => return status,
+        };
+        let Some(q) = self.queues.get(queue.0 as usize) else {
+            return Status::BadHandle;
+        };
+        if len > q.message_size() as u64 {
+            return Status::TooLarge;
+        }
+        if q.is_full() {
+            return Status::WouldBlock;
+        }
+        let mut message = vec![0; len as usize];
+        if let Some(process) = self.processes.get(index)
+            && let Err(status) = process.space.copy_from(ptr, &mut message)
+        {
+            return status;
+        }
+        let result = match self.queues.get_mut(queue.0 as usize) {
+            Some(q) => q.try_send(&message),
+            None => return Status::BadHandle,
+        };
+        match result {
+            Ok(()) => {
+                self.wake_waiters();
+                Status::Ok
+            }
+            Err(QueueError::Full { .. }) => Status::WouldBlock,
+            Err(QueueError::TooLarge { .. }) => Status::TooLarge,
+            Err(_) => Status::Denied,
+        }
+    }
+
+    fn front(&self, index: usize, handle: u64) -> Result<usize, Status> {
+        let queue = self.queue(index, handle, Rights::RECEIVE)?;
+        let q = self.queues.get(queue.0 as usize).ok_or(Status::BadHandle)?;
+        q.peek().map(<[u8]>::len).ok_or(Status::WouldBlock)
+    }
+
+    fn receive(&mut self, index: usize, handle: u64, ptr: u64, len: u64) -> Status {
+        let queue = match self.queue(index, handle, Rights::RECEIVE) {
+            Ok(queue) => queue,
+            Err(status) => return status,
+        };
+        let (Some(q), Some(process)) = (
+            self.queues.get_mut(queue.0 as usize),
+            self.processes.get_mut(index),
+        ) else {
+            return Status::BadHandle;
+        };
+        let Some(message) = q.peek() else {
+            return Status::WouldBlock;
+        };
+        if message.len() as u64 != len {
+            return Status::BadArgument;
+        }
+        // Into the receiver first; only a delivered message leaves the queue.
+        if let Err(status) = process.space.copy_to(ptr, message) {
+            return status;
+        }
+        if q.consume().is_err() {
+            return Status::BadArgument;
+        }
+        self.wake_waiters();
+        Status::Ok
+    }
+
+    /// `wait`: `Some(mask)` if a wait may succeed now (or the deadline has passed), `None` when
+    /// the process now sleeps.
+    fn wait(&mut self, index: usize, ptr: u64, count: u64, deadline: u64) -> Result<Option<u64>, Status> {
+        let count = usize::try_from(count).map_err(|_| Status::BadArgument)?;
+        if count > MAX_WAITS {
+            return Err(Status::BadArgument);
+        }
+        let process = self.processes.get(index).ok_or(Status::BadArgument)?;
+        let mut bytes = vec![0u8; count * 4];
+        process.space.copy_from(ptr, &mut bytes)?;
+        let words: Vec<u32> = bytes
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+            .collect();
+        for word in &words {
+            let queue = ObjectRef::Queue(QueueId(word >> 1));
+            let right = if word & 1 == 1 { Rights::RECEIVE } else { Rights::SEND };
+            let held = process
+                .caps
+                .table()
+                .iter()
+                .any(|(_, c)| c.object() == queue && c.allows(right));
+            if !held {
+                return Err(Status::Denied);
+            }
+        }
+        let satisfied = satisfied(&self.queues, &words);
+        let now = board::timer::counter();
+        if satisfied != 0 || deadline <= now {
+            return Ok(Some(satisfied));
+        }
+        let task = process.task;
+        if let Some(process) = self.processes.get_mut(index) {
+            process.state = State::Waiting(words);
+        }
+        self.scheduler.sleep(task, deadline, now);
+        Ok(None)
+    }
+}
+
+/// A bit per wait word that may succeed now: room to send, or a message to receive.
+pub fn satisfied(queues: &[Queue], words: &[u32]) -> u64 {
+    words.iter().enumerate().fold(0, |mask, (bit, word)| {
+        let ready = queues.get((word >> 1) as usize).is_some_and(|q| {
+            if word & 1 == 1 { !q.is_empty() } else { !q.is_full() }
+        });
+        if ready && bit < 64 { mask | (1 << bit) } else { mask }
+    })
+}
+
+fn call_status(error: ruvix_runtime::CallError) -> Status {
+    Status::from_code(u64::from(error.discriminant()) + 1).unwrap_or(Status::Denied)
+}
