@@ -74,7 +74,7 @@ impl Badge {
 
     /// The badge of capabilities given to component `index` (`index + 1`, so never `NONE`).
     pub const fn component(index: ComponentIndex) -> Badge {
-        Badge(index.0 as u32 + 1)
+        Badge((index.0 as u32).saturating_add(1))
     }
 
     /// The component a badge made by [`Badge::component`] stands for.
