@@ -189,6 +189,23 @@ impl ObjectKind {
         }
     }
 
+    /// The kind with encoding tag `tag` (the inverse of [`ObjectKind::tag`]).
+    #[cfg(feature = "replica")]
+    pub(crate) const fn from_tag(tag: u8) -> Option<ObjectKind> {
+        match tag {
+            1 => Some(ObjectKind::PhysicalMemory),
+            2 => Some(ObjectKind::Region),
+            3 => Some(ObjectKind::QueueSend),
+            4 => Some(ObjectKind::QueueReceive),
+            5 => Some(ObjectKind::Timer),
+            6 => Some(ObjectKind::InterruptQueue),
+            7 => Some(ObjectKind::WitnessLog),
+            8 => Some(ObjectKind::Log),
+            9 => Some(ObjectKind::Package),
+            _ => None,
+        }
+    }
+
     /// The name used in messages.
     pub const fn as_str(self) -> &'static str {
         match self {
