@@ -1,9 +1,16 @@
 //! [`Capability`]: an object, the rights held on it, and who it was handed to.
 //!
-//! A capability comes into being in exactly two ways: [`Capability::mint`], which needs the
+//! Authority comes into being in exactly two ways: [`Capability::mint`], which needs the
 //! boot-only [`MintToken`], and derivation from an existing capability holding the grant right,
-//! which can only keep or drop rights (and, for memory, narrow the range). It is neither `Clone`
-//! nor `Copy`: copying one would be deriving without the grant right.
+//! which can only keep or drop rights (and, for memory, narrow the range). A capability is
+//! neither `Clone` nor `Copy`: copying one would be deriving without the grant right.
+//!
+//! One other constructor exists, and it creates no authority: the replica decoder
+//! (`ComponentCaps::from_replica`, cargo feature `replica`, which the kernel does not enable).
+//! It rebuilds a component's capabilities from the copy the kernel wrote into that component's
+//! process, for the component host's own checks. Such a value names objects but reaches none:
+//! only the kernel's tables, in kernel memory, authorise a supervisor call, and the kernel never
+//! decodes a replica (see the `replica` module).
 
 use crate::error::CapError;
 use crate::object::{Badge, MemoryRange, ObjectKind, ObjectRef};
@@ -34,6 +41,26 @@ impl Capability {
             object,
             rights,
             badge: Badge::NONE,
+        })
+    }
+
+    /// A capability exactly as a replica describes it (see the `replica` module), refused like
+    /// [`Capability::mint`] if the kind of object cannot carry `rights`. Only the replica
+    /// decoder calls this: it is a copy of a capability the kernel holds, not new authority.
+    #[cfg(feature = "replica")]
+    pub(crate) fn from_replica(
+        object: ObjectRef,
+        rights: Rights,
+        badge: Badge,
+    ) -> Result<Capability, CapError> {
+        let kind = object.kind();
+        if !rights.is_subset_of(kind.applicable_rights()) {
+            return Err(CapError::RightsNotApplicable { kind, rights });
+        }
+        Ok(Capability {
+            object,
+            rights,
+            badge,
         })
     }
 

@@ -65,6 +65,22 @@ pub struct ComponentCaps {
 }
 
 impl ComponentCaps {
+    /// The parts of a decoded replica, as they are; [`ComponentCaps::from_replica`] checks them.
+    #[cfg(feature = "replica")]
+    pub(crate) fn from_replica_parts(
+        component: ComponentIndex,
+        name: String,
+        table: CapTable,
+        names: Vec<NamedCap>,
+    ) -> ComponentCaps {
+        ComponentCaps {
+            component,
+            name,
+            table,
+            names,
+        }
+    }
+
     /// Which component.
     pub fn component(&self) -> ComponentIndex {
         self.component

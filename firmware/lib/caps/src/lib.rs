@@ -7,7 +7,9 @@
 //! - **Authority only flows downwards.** A capability is created from nothing only by
 //!   [`Capability::mint`] / [`CapTable::mint`], which need the [`MintToken`]; otherwise it is
 //!   derived from one holding [`Rights::GRANT`], with a subset of its rights (and, for physical
-//!   memory, a sub-range). `Capability` is not `Clone`, so copying is not a back door.
+//!   memory, a sub-range). `Capability` is not `Clone`, so copying is not a back door. (A
+//!   component host's decoded replica, below, is a copy in another address space, not
+//!   authority.)
 //! - **Boot.** Stage 2 takes the one token ([`BootMinter::take`]) and mints the root's
 //!   [`BootCapabilitySet`]: all RAM, the kernel capabilities of the manifest's `ROOT_BOOT_SET`,
 //!   and the regions and queue ends it created. Stage 3 calls [`distribute`], which derives
@@ -17,6 +19,15 @@
 //!   no code can mint (no token exists) and no table accepts a new capability (all are sealed).
 //! - **Attestation.** [`CapTable::encode`] streams a fixed, documented little-endian encoding in
 //!   handle order for stage 4 to hash.
+//! - **Replicas.** A component host, running one component in its own EL0 process, checks
+//!   capabilities itself before it asks the kernel anything, with the same [`ComponentCaps`]
+//!   calls. The kernel writes it a *replica* of its component's capabilities
+//!   ([`ComponentCaps::write_replica`]), which the host decodes into an equal value
+//!   (`ComponentCaps::from_replica`, cargo feature `replica`: the one constructor of
+//!   capabilities besides minting and deriving, refusing anything distribution could not have
+//!   produced). A decoded copy grants nothing: the kernel does not enable the feature, never
+//!   decodes replicas, and re-checks every supervisor call against its own tables, so a process
+//!   that tampers with its replica only fools its own pre-checks.
 //!
 //! # The kernel's sequence
 //!
@@ -56,6 +67,17 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// No input may panic it: no indexing, unwrapping or unchecked arithmetic outside the tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
 
 extern crate alloc;
 
@@ -64,6 +86,7 @@ mod capability;
 mod distribute;
 mod error;
 mod object;
+mod replica;
 mod rights;
 mod table;
 mod token;
@@ -75,6 +98,7 @@ pub use distribute::{
 };
 pub use error::CapError;
 pub use object::{Badge, MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
+pub use replica::{REPLICA_MAGIC, REPLICA_VERSION, ReplicaError};
 pub use rights::Rights;
 pub use table::{
     CapTable, ENCODED_ENTRY_LEN, ENCODED_HEADER_LEN, ENCODING_MAGIC, ENCODING_VERSION, Handle,

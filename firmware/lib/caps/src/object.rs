@@ -74,7 +74,7 @@ impl Badge {
 
     /// The badge of capabilities given to component `index` (`index + 1`, so never `NONE`).
     pub const fn component(index: ComponentIndex) -> Badge {
-        Badge(index.0 as u32 + 1)
+        Badge((index.0 as u32).saturating_add(1))
     }
 
     /// The component a badge made by [`Badge::component`] stands for.
@@ -186,6 +186,23 @@ impl ObjectKind {
             ObjectKind::WitnessLog => 7,
             ObjectKind::Log => 8,
             ObjectKind::Package => 9,
+        }
+    }
+
+    /// The kind with encoding tag `tag` (the inverse of [`ObjectKind::tag`]).
+    #[cfg(feature = "replica")]
+    pub(crate) const fn from_tag(tag: u8) -> Option<ObjectKind> {
+        match tag {
+            1 => Some(ObjectKind::PhysicalMemory),
+            2 => Some(ObjectKind::Region),
+            3 => Some(ObjectKind::QueueSend),
+            4 => Some(ObjectKind::QueueReceive),
+            5 => Some(ObjectKind::Timer),
+            6 => Some(ObjectKind::InterruptQueue),
+            7 => Some(ObjectKind::WitnessLog),
+            8 => Some(ObjectKind::Log),
+            9 => Some(ObjectKind::Package),
+            _ => None,
         }
     }
 

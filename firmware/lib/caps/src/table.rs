@@ -112,6 +112,24 @@ impl CapTable {
         Ok(Handle(handle))
     }
 
+    /// Puts the decoded `capability` in the free slot `handle`, sealed or not: the replica
+    /// decoder rebuilding a table slot by slot (see the `replica` module). Fails with
+    /// [`CapError::BadHandle`] if `handle` is past the end or already in use.
+    #[cfg(feature = "replica")]
+    pub(crate) fn put_replica(
+        &mut self,
+        handle: Handle,
+        capability: Capability,
+    ) -> Result<(), CapError> {
+        let slot = usize::try_from(handle.0)
+            .ok()
+            .and_then(|index| self.slots.get_mut(index))
+            .filter(|slot| slot.is_none())
+            .ok_or(CapError::BadHandle { handle })?;
+        *slot = Some(capability);
+        Ok(())
+    }
+
     /// Mints a capability on `object` with `rights` into the table (boot code only: it takes the
     /// [`MintToken`]).
     pub fn mint(
