@@ -28,15 +28,15 @@ impl HostImage {
         let window = layout::HOST_BASE..layout::HOST_BASE + layout::HOST_MAX;
         let image = UserImage::parse(EMBEDDED, window).map_err(StartError::Image)?;
         let mut shared = Vec::new();
-        for segment in image.segments() {
-            shared.push(match segment.kind {
+        for segment in image.segments().iter() {
+            shared.push(match segment.kind() {
                 SegmentKind::Code | SegmentKind::ReadOnly => {
                     let mut pages =
-                        UserPages::zeroed(segment.mem_size).ok_or(StartError::Memory {
+                        UserPages::zeroed(segment.mem_size()).ok_or(StartError::Memory {
                             component: alloc::string::String::from("component host"),
                             what: "image",
                         })?;
-                    pages.write(segment.data_offset, segment.file_bytes);
+                    pages.write(segment.data_offset(), segment.file_bytes());
                     Some(pages)
                 }
                 SegmentKind::ReadWrite => None,
@@ -50,7 +50,7 @@ impl HostImage {
     }
 
     pub fn segments(&self) -> impl Iterator<Item = &Segment<'static>> + '_ {
-        self.image.segments()
+        self.image.segments().iter()
     }
 
     /// The shared pages of segment `index` (code or read-only data).
@@ -66,8 +66,8 @@ impl HostImage {
     /// Bytes of writable data and bss (each process has its own).
     pub fn private_bytes(&self) -> u64 {
         self.segments()
-            .filter(|s| s.kind == SegmentKind::ReadWrite)
-            .map(|s| s.mem_size)
+            .filter(|s| s.kind() == SegmentKind::ReadWrite)
+            .map(|s| s.mem_size())
             .sum()
     }
 

@@ -145,6 +145,10 @@ impl Processes {
         let now = board::timer::counter();
         for ((index, decl), caps) in manifest.components.iter().enumerate().zip(components) {
             let asid = u8::try_from(index + 1).map_err(|_| StartError::TooMany)?;
+            let replica = caps.to_replica().map_err(|e| StartError::Mount {
+                component: decl.name.clone(),
+                reason: format!("capability replica: {e}"),
+            })?;
             let module = wasm.get(index).copied().unwrap_or_default();
             let space = UserSpace::new(
                 &host,
@@ -153,7 +157,7 @@ impl Processes {
                 space::Inputs {
                     component: index,
                     manifest: &manifest_bytes,
-                    capabilities: &caps.to_replica(),
+                    capabilities: &replica,
                     module,
                     counter_hz,
                 },

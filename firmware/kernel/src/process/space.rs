@@ -122,9 +122,9 @@ impl UserSpace {
 
         // The image: shared code and read-only data, a private copy of the writable part.
         for (index, segment) in host.segments().enumerate() {
-            match segment.kind {
+            match segment.kind() {
                 SegmentKind::Code | SegmentKind::ReadOnly => {
-                    let attributes = if segment.kind == SegmentKind::Code {
+                    let attributes = if segment.kind() == SegmentKind::Code {
                         Attributes::USER_RX
                     } else {
                         Attributes::USER_RO
@@ -132,10 +132,10 @@ impl UserSpace {
                     let pages = host.shared_pages(index).ok_or_else(|| no_memory("image"))?;
                     space
                         .tables
-                        .map(segment.page_start, pages.phys(), pages.len(), attributes, Granularity::Pages)
+                        .map(segment.page_start(), pages.phys(), pages.len(), attributes, Granularity::Pages)
                         .map_err(map_error)?;
                     space.areas.push(Area {
-                        va: segment.page_start,
+                        va: segment.page_start(),
                         what: "the component host's image",
                         user_writable: false,
                         memory: Memory::Shared(index),
@@ -143,10 +143,10 @@ impl UserSpace {
                 }
                 SegmentKind::ReadWrite => {
                     let mut pages =
-                        UserPages::zeroed(segment.mem_size).ok_or_else(|| no_memory("data"))?;
-                    pages.write(segment.data_offset, segment.file_bytes);
+                        UserPages::zeroed(segment.mem_size()).ok_or_else(|| no_memory("data"))?;
+                    pages.write(segment.data_offset(), segment.file_bytes());
                     let slot = space.add_private(
-                        segment.page_start,
+                        segment.page_start(),
                         pages,
                         Attributes::USER_RW,
                         "its data",
@@ -154,7 +154,7 @@ impl UserSpace {
                     let slot = slot.map_err(map_error)?;
                     space
                         .templates
-                        .push((slot, segment.data_offset, segment.file_bytes));
+                        .push((slot, segment.data_offset(), segment.file_bytes()));
                 }
             }
         }
