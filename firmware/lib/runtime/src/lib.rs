@@ -27,7 +27,8 @@
 //!   returned. A message leaves a queue only once it is in the receiver's memory: none is lost
 //!   or duplicated. The order in which tasks run is [`policy`]: strict priority with a
 //!   guaranteed share, and equal priorities fair by the time their slices took (host calls,
-//!   which also cost fuel, included).
+//!   which also cost fuel, included). It lives in the crate `ruvix-sched`, re-exported here, so
+//!   that code which must not link wasmi can share it.
 //! - A trap ends the component's instance (all its tasks); its restart policy brings it back
 //!   (fresh store, same capabilities, rate-limited, a bounded number of times) or stops it for
 //!   good. Everything is reported through [`Platform::event`].
@@ -100,7 +101,6 @@ mod host;
 mod imports;
 mod mount;
 mod platform;
-pub mod policy;
 mod runtime;
 mod stats;
 
@@ -113,6 +113,9 @@ pub use host::log_budget::LogCounts;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};
+/// The scheduling and restart policy (the `ruvix-sched` crate, which needs no interpreter).
+pub use ruvix_sched as policy;
+
 pub use policy::{
     ComponentState, FaultDecision, GUARANTEED_SHARE_MS, StopReason, TaskId, TaskState, WaitOn,
 };
