@@ -34,8 +34,10 @@
 //!   good. Everything is reported through [`Platform::event`].
 //!
 //! Hardware is reached only through [`Platform`], which the kernel implements; region memory
-//! comes as [`RegionBacking`]. `no_std` + `alloc`, no `unsafe`, and nothing a component does
-//! can make it panic.
+//! comes as [`RegionBacking`]. Queues are behind [`QueueBackend`]: the runtime owns them
+//! ([`LocalQueues`], what [`Runtime::mount`] makes) or reaches them elsewhere
+//! ([`Runtime::mount_with_backend`], e.g. an EL0 component host whose queues are in the
+//! kernel). `no_std` + `alloc`, no `unsafe`, and nothing a component does can make it panic.
 //!
 //! # For the kernel
 //!
@@ -101,6 +103,7 @@ mod host;
 mod imports;
 mod mount;
 mod platform;
+mod queues;
 mod runtime;
 mod stats;
 
@@ -113,6 +116,7 @@ pub use host::log_budget::LogCounts;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};
+pub use queues::{LocalQueues, QueueBackend, QueueRefusal};
 /// The scheduling and restart policy (the `ruvix-sched` crate, which needs no interpreter).
 pub use ruvix_sched as policy;
 

@@ -2,6 +2,7 @@
 //! and each component instance's own (its capabilities, its exports), plus the host trap that
 //! suspends a task.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::{RefCell, RefMut};
@@ -9,7 +10,6 @@ use core::fmt;
 use core::ops::Range;
 
 use ruvix_caps::{ComponentCaps, Handle, ObjectKind, ObjectRef, QueueId, Rights};
-use ruvix_queue::{Queue, QueueError};
 use wasmi::{Memory, StoreLimits, TypedFunc};
 
 use super::log_budget::LogBucket;
@@ -17,122 +17,55 @@ use crate::abi::{CallError, GuestFault};
 use crate::imports::Interfaces;
 use crate::platform::{Platform, RegionBacking};
 use crate::policy::{WaitOn, ticks_to_us};
-
-/// Queue-event bit: a message was sent (wakes receivers).
-const SENT: u8 = 1 << 0;
-/// Queue-event bit: a message was received (wakes senders).
-const RECEIVED: u8 = 1 << 1;
+use crate::queues::QueueBackend;
 
 /// The state every component's host calls share: owned by the runtime, reached from each
 /// component's store through an `Rc`. Borrowed only for the length of one host-call step, never
 /// across a call into the guest, so the borrow cannot fail (and is checked, not assumed).
 pub(crate) struct Shared<P> {
     pub(crate) platform: P,
-    /// Indexed by `QueueId`.
-    pub(crate) queues: Vec<Queue>,
+    /// The queues, by `QueueId`: owned here or reached elsewhere.
+    pub(crate) queues: Box<dyn QueueBackend>,
     /// Indexed by `RegionId`.
     pub(crate) regions: Vec<RegionBacking>,
-    /// Per queue, [`SENT`] / [`RECEIVED`] since the scheduler last looked.
-    queue_events: Vec<u8>,
-    any_queue_event: bool,
     pub(crate) ticks_per_second: u64,
-}
-
-/// Why a queue operation did not complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    /// Full (send) or empty (receive): the blocking form waits.
-    WouldBlock,
-    /// Refused with this error.
-    Error(CallError),
 }
 
 impl<P: Platform> Shared<P> {
     pub(crate) fn new(
         platform: P,
-        queues: Vec<Queue>,
+        queues: Box<dyn QueueBackend>,
         regions: Vec<RegionBacking>,
         ticks_per_second: u64,
     ) -> Shared<P> {
-        let queue_events = alloc::vec![0; queues.len()];
         Shared {
             platform,
             queues,
             regions,
-            queue_events,
-            any_queue_event: false,
             ticks_per_second,
-        }
-    }
-
-    fn mark(&mut self, queue: QueueId, event: u8) {
-        if let Some(flags) = self.queue_events.get_mut(index(queue.0)) {
-            *flags |= event;
-            self.any_queue_event = true;
         }
     }
 
     /// Hands every queue change since the last call to `wake` as the waits it may satisfy.
     pub(crate) fn drain_queue_events(&mut self, mut wake: impl FnMut(WaitOn)) {
-        if !self.any_queue_event {
-            return;
-        }
-        self.any_queue_event = false;
-        for (id, flags) in (0u32..).zip(self.queue_events.iter_mut()) {
-            if *flags & SENT != 0 {
-                wake(WaitOn::Receive(QueueId(id)));
-            }
-            if *flags & RECEIVED != 0 {
-                wake(WaitOn::Send(QueueId(id)));
-            }
-            *flags = 0;
-        }
-    }
-
-    /// Copies `message` into `queue`.
-    pub(crate) fn send(&mut self, queue: QueueId, message: &[u8]) -> Result<(), Refusal> {
-        let q = self
-            .queues
-            .get_mut(index(queue.0))
-            .ok_or(Refusal::Error(CallError::BadHandle))?;
-        match q.try_send(message) {
-            Ok(()) => {
-                self.mark(queue, SENT);
-                Ok(())
-            }
-            Err(QueueError::Full { .. }) => Err(Refusal::WouldBlock),
-            Err(QueueError::TooLarge { .. }) => Err(Refusal::Error(CallError::TooLarge)),
-            Err(_) => Err(Refusal::Error(CallError::Denied)),
-        }
-    }
-
-    /// The length of the message at the front of `queue`, left there.
-    pub(crate) fn peek_len(&self, queue: QueueId) -> Result<usize, Refusal> {
-        let q = self
-            .queues
-            .get(index(queue.0))
-            .ok_or(Refusal::Error(CallError::BadHandle))?;
-        q.peek().map(<[u8]>::len).ok_or(Refusal::WouldBlock)
+        self.queues.take_events(&mut wake);
     }
 
     /// Copies the front message of `queue` into `target` (exactly its length) and only then
-    /// removes it from the queue.
+    /// removes it from the queue. It was just measured with `front_len` and nothing ran in
+    /// between, so a refusal means the runtime's own state is broken: a fault, not an error
+    /// the guest could handle.
     pub(crate) fn receive_into(
         &mut self,
+        handle: Handle,
         queue: QueueId,
         target: &mut [u8],
     ) -> Result<(), GuestFault> {
-        let changed = GuestFault::Internal {
-            what: "queue changed while a message was being delivered",
-        };
-        let q = self.queues.get_mut(index(queue.0)).ok_or(changed.clone())?;
-        match q.peek() {
-            Some(message) if message.len() == target.len() => target.copy_from_slice(message),
-            _ => return Err(changed),
-        }
-        q.consume().map_err(|_| changed)?;
-        self.mark(queue, RECEIVED);
-        Ok(())
+        self.queues
+            .receive_into(handle, queue, target)
+            .map_err(|_| GuestFault::Internal {
+                what: "queue changed while a message was being delivered",
+            })
     }
 
     /// The size of the region `handle` names in `caps`.
@@ -386,15 +319,21 @@ pub(crate) enum Suspend {
         result: Result<(), CallError>,
     },
     /// `queues.send` on a full queue: the message is still at `ptr`/`len` in guest memory
-    /// (the guest is suspended); send it, store the result at `ret`.
+    /// (the guest is suspended); send it, store the result at `ret`. `handle` is the one the
+    /// guest passed (checked), for the backend.
     Send {
+        handle: Handle,
         queue: QueueId,
         ptr: u32,
         len: u32,
         ret: u32,
     },
     /// `queues.receive` on an empty queue: receive into guest memory, store the list at `ret`.
-    Receive { queue: QueueId, ret: u32 },
+    Receive {
+        handle: Handle,
+        queue: QueueId,
+        ret: u32,
+    },
 }
 
 /// The host error a host function returns to leave the interpreter: a suspension (the call

@@ -16,7 +16,8 @@ use ruvix_caps::{
 use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
 use ruvix_queue::Queue;
 use ruvix_runtime::{
-    LogLevel, MountError, MountReport, Platform, RegionBacking, Runtime, RuntimeEvent, Step,
+    LogLevel, MountError, MountReport, Platform, QueueBackend, RegionBacking, Runtime,
+    RuntimeEvent, Step,
 };
 
 /// The fake clock's rate: one tick per microsecond.
@@ -248,12 +249,9 @@ pub struct Parts {
     pub platform: FakePlatform,
 }
 
-/// [`mount`], after `tweak` has changed what is passed.
-pub fn mount_with(
-    manifest: &RvfManifest,
-    wasm: &[Vec<u8>],
-    tweak: impl FnOnce(&mut Parts),
-) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+/// What stages 2 and 3 make from `manifest` for mount: capabilities, queues, regions (RAM as
+/// leaked zeroed buffers, MMIO at the Pi 3's addresses) and a fresh platform.
+pub fn parts(manifest: &RvfManifest) -> Parts {
     let objects = ObjectIds::in_manifest_order(manifest);
     let ram = [MemoryRange::new(0, 0x4000_0000).unwrap()];
     let root = BootCapabilitySet::new(token(), &ram, &objects).unwrap();
@@ -274,19 +272,46 @@ pub fn mount_with(
             },
         })
         .collect();
-    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
-    let mut parts = Parts {
+    Parts {
         caps: distribution.into_components(),
         queues,
         regions,
         platform: FakePlatform::new(),
-    };
+    }
+}
+
+/// [`mount`], after `tweak` has changed what is passed.
+pub fn mount_with(
+    manifest: &RvfManifest,
+    wasm: &[Vec<u8>],
+    tweak: impl FnOnce(&mut Parts),
+) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    let mut parts = parts(manifest);
     tweak(&mut parts);
     Runtime::mount(
         manifest,
         &wasm,
         parts.caps,
         parts.queues,
+        parts.regions,
+        parts.platform,
+    )
+}
+
+/// [`mount`] with the queues behind the backend `backend` makes of the usual ones.
+pub fn mount_with_backend(
+    manifest: &RvfManifest,
+    wasm: &[Vec<u8>],
+    backend: impl FnOnce(Vec<Queue>) -> Box<dyn QueueBackend>,
+) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    let parts = parts(manifest);
+    Runtime::mount_with_backend(
+        manifest,
+        &wasm,
+        parts.caps,
+        backend(parts.queues),
         parts.regions,
         parts.platform,
     )
