@@ -34,7 +34,9 @@
 //!   good. Everything is reported through [`Platform::event`].
 //!
 //! Hardware is reached only through [`Platform`], which the kernel implements; region memory
-//! comes as [`RegionBacking`]. Queues are behind [`QueueBackend`]: the runtime owns them
+//! comes as [`RegionBacking`]: RAM the runtime owns, device registers, or memory mapped in the
+//! current address space that the runtime reaches through the platform (an EL0 component host's
+//! own mappings). Queues are behind [`QueueBackend`]: the runtime owns them
 //! ([`LocalQueues`], what [`Runtime::mount`] makes) or reaches them elsewhere
 //! ([`Runtime::mount_with_backend`], e.g. an EL0 component host whose queues are in the
 //! kernel). `no_std` + `alloc`, no `unsafe`, and nothing a component does can make it panic.

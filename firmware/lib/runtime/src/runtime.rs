@@ -540,6 +540,17 @@ impl<P: Platform + 'static> Runtime<P> {
                     base: *base,
                     size: mem::take(size),
                 },
+                RegionBacking::Mapped {
+                    address,
+                    size,
+                    writable,
+                    mmio,
+                } => RegionBacking::Mapped {
+                    address: *address,
+                    size: mem::take(size),
+                    writable: *writable,
+                    mmio: *mmio,
+                },
             };
             shared.platform.retire_region(id, released);
         }
@@ -691,16 +702,28 @@ impl<P: Platform + 'static> Runtime<P> {
         self.scheduler.slices()
     }
 
-    /// A copy of `length` bytes at `offset` of RAM region `region` (e.g. the sink's summary);
-    /// `None` for an MMIO region or a range outside.
+    /// A copy of `length` bytes at `offset` of RAM region `region` (e.g. the sink's summary),
+    /// a mapped one included; `None` for an MMIO region or a range outside.
     pub fn read_region(&self, region: RegionId, offset: usize, length: usize) -> Option<Vec<u8>> {
-        let shared = self.shared.try_borrow().ok()?;
-        match shared.regions.get(usize::try_from(region.0).ok()?)? {
-            RegionBacking::Ram(bytes) => bytes
-                .get(offset..offset.checked_add(length)?)
-                .map(<[u8]>::to_vec),
-            RegionBacking::Mmio { .. } => None,
+        let id = usize::try_from(region.0).ok()?;
+        let range = offset..offset.checked_add(length)?;
+        {
+            // Memory the runtime owns needs no platform (which the caller may be borrowing).
+            let shared = self.shared.try_borrow().ok()?;
+            match shared.regions.get(id)? {
+                RegionBacking::Ram(bytes) => return bytes.get(range).map(<[u8]>::to_vec),
+                RegionBacking::Mapped {
+                    size, mmio: false, ..
+                } if u64::try_from(range.end).ok()? <= *size => {}
+                _ => return None,
+            }
         }
+        let mut copy = alloc::vec![0; length];
+        self.shared
+            .try_borrow_mut()
+            .ok()?
+            .read_ram(id, range, &mut copy)?;
+        Some(copy)
     }
 }
 

@@ -274,12 +274,10 @@ pub(crate) fn read<P: Platform>(
         what: "checked range not in memory",
     };
     {
-        let shared = borrow(&state.shared)?;
-        let source = shared.ram_bytes(region, range).ok_or(missing.clone())?;
-        memory
-            .get_mut(target)
-            .ok_or(missing)?
-            .copy_from_slice(source);
+        let into = memory.get_mut(target).ok_or(missing.clone())?;
+        borrow(&state.shared)?
+            .read_ram(region, range, into)
+            .ok_or(missing)?;
     }
     abi::store_list(memory, ret, Ok((ptr, length)))?;
     Ok(())

@@ -86,18 +86,72 @@ impl<P: Platform> Shared<P> {
         length: u32,
     ) -> Result<(usize, Range<usize>), CallError> {
         let (id, region) = self.region_with_id(caps, handle, needed)?;
-        match region {
-            RegionBacking::Mmio { .. } => Err(CallError::WrongKind),
-            RegionBacking::Ram(bytes) => Ok((id, byte_range(bytes.len(), offset, length)?)),
+        if region.is_mmio() {
+            return Err(CallError::WrongKind);
         }
+        Ok((id, byte_range(byte_len(region), offset, length)?))
     }
 
-    /// The bytes of RAM region `id` in `range` (as [`Shared::ram_range`] returned them).
-    pub(crate) fn ram_bytes(&self, id: usize, range: Range<usize>) -> Option<&[u8]> {
-        match self.regions.get(id)? {
-            RegionBacking::Ram(bytes) => bytes.get(range),
-            RegionBacking::Mmio { .. } => None,
+    /// Copies the bytes of RAM region `id` in `range` (as [`Shared::ram_range`] returned it)
+    /// into `into`, which has its length: from memory the runtime owns, or through the platform
+    /// from a mapping. `None` if the region has no such bytes.
+    pub(crate) fn read_ram(
+        &mut self,
+        id: usize,
+        range: Range<usize>,
+        into: &mut [u8],
+    ) -> Option<()> {
+        if range.len() != into.len() {
+            return None;
         }
+        match self.regions.get(id)? {
+            RegionBacking::Ram(bytes) => into.copy_from_slice(bytes.get(range)?),
+            RegionBacking::Mapped {
+                address,
+                size,
+                mmio: false,
+                ..
+            } => {
+                let address = mapped_address(*address, *size, &range)?;
+                self.platform.read_mapped(address, into);
+            }
+            RegionBacking::Mmio { .. } | RegionBacking::Mapped { mmio: true, .. } => return None,
+        }
+        Some(())
+    }
+
+    /// Copies `data` into RAM region `id` at `range` (as [`Shared::ram_range`] returned it,
+    /// `data`'s length). A mapping that is not writable is never written: `denied`.
+    fn write_ram_at(
+        &mut self,
+        id: usize,
+        range: Range<usize>,
+        data: &[u8],
+    ) -> Result<(), CallError> {
+        if range.len() != data.len() {
+            return Err(CallError::OutOfBounds);
+        }
+        match self.regions.get_mut(id) {
+            Some(RegionBacking::Ram(bytes)) => bytes
+                .get_mut(range)
+                .ok_or(CallError::OutOfBounds)?
+                .copy_from_slice(data),
+            Some(RegionBacking::Mapped {
+                address,
+                size,
+                writable,
+                mmio: false,
+            }) => {
+                if !*writable {
+                    return Err(CallError::Denied);
+                }
+                let address =
+                    mapped_address(*address, *size, &range).ok_or(CallError::OutOfBounds)?;
+                self.platform.write_mapped(address, data);
+            }
+            _ => return Err(CallError::WrongKind),
+        }
+        Ok(())
     }
 
     /// `regions.write`: copies `data` into the RAM region at `offset`.
@@ -110,14 +164,7 @@ impl<P: Platform> Shared<P> {
     ) -> Result<(), CallError> {
         let length = u32::try_from(data.len()).map_err(|_| CallError::OutOfBounds)?;
         let (id, range) = self.ram_range(caps, handle, Rights::WRITE, offset, length)?;
-        match self.regions.get_mut(id) {
-            Some(RegionBacking::Ram(bytes)) => bytes
-                .get_mut(range)
-                .ok_or(CallError::OutOfBounds)?
-                .copy_from_slice(data),
-            _ => return Err(CallError::WrongKind),
-        }
-        Ok(())
+        self.write_ram_at(id, range, data)
     }
 
     /// `regions.read32`: one aligned 32-bit little-endian read (a volatile device read on MMIO).
@@ -129,8 +176,9 @@ impl<P: Platform> Shared<P> {
     ) -> Result<u32, CallError> {
         match self.word(caps, handle, Rights::READ, offset)? {
             Word::Ram(id, range) => {
-                let bytes = self.ram_bytes(id, range).ok_or(CallError::OutOfBounds)?;
-                let word: [u8; 4] = bytes.try_into().map_err(|_| CallError::OutOfBounds)?;
+                let mut word = [0u8; 4];
+                self.read_ram(id, range, &mut word)
+                    .ok_or(CallError::OutOfBounds)?;
                 Ok(u32::from_le_bytes(word))
             }
             Word::Mmio(address) => Ok(self.platform.mmio_read32(address)),
@@ -147,13 +195,7 @@ impl<P: Platform> Shared<P> {
         value: u32,
     ) -> Result<(), CallError> {
         match self.word(caps, handle, Rights::WRITE, offset)? {
-            Word::Ram(id, range) => match self.regions.get_mut(id) {
-                Some(RegionBacking::Ram(bytes)) => bytes
-                    .get_mut(range)
-                    .ok_or(CallError::OutOfBounds)?
-                    .copy_from_slice(&value.to_le_bytes()),
-                _ => return Err(CallError::WrongKind),
-            },
+            Word::Ram(id, range) => self.write_ram_at(id, range, &value.to_le_bytes())?,
             Word::Mmio(address) => self.platform.mmio_write32(address, value),
         }
         Ok(())
@@ -172,15 +214,20 @@ impl<P: Platform> Shared<P> {
         if !offset.is_multiple_of(4) {
             return Err(CallError::Unaligned);
         }
+        let range = byte_range(byte_len(region), offset, 4)?;
         match region {
-            RegionBacking::Ram(bytes) => Ok(Word::Ram(id, byte_range(bytes.len(), offset, 4)?)),
-            RegionBacking::Mmio { base, size } => {
-                let size = usize::try_from(*size).unwrap_or(usize::MAX);
-                byte_range(size, offset, 4)?;
-                base.checked_add(u64::from(offset))
-                    .map(Word::Mmio)
-                    .ok_or(CallError::OutOfBounds)
+            RegionBacking::Ram(_) | RegionBacking::Mapped { mmio: false, .. } => {
+                Ok(Word::Ram(id, range))
             }
+            RegionBacking::Mmio { base: address, .. }
+            | RegionBacking::Mapped {
+                address,
+                mmio: true,
+                ..
+            } => address
+                .checked_add(u64::from(offset))
+                .map(Word::Mmio)
+                .ok_or(CallError::OutOfBounds),
         }
     }
 
@@ -208,6 +255,19 @@ impl<P: Platform> Shared<P> {
         };
         let id = index(id.0);
         let region = self.regions.get(id).ok_or(CallError::BadHandle)?;
+        // A read-only mapping refuses writes as a capability without the right would: the
+        // process cannot write it, whatever the table says.
+        if needed.contains(Rights::WRITE)
+            && matches!(
+                region,
+                RegionBacking::Mapped {
+                    writable: false,
+                    ..
+                }
+            )
+        {
+            return Err(CallError::Denied);
+        }
         Ok((id, region))
     }
 
@@ -224,6 +284,21 @@ enum Word {
     Ram(usize, Range<usize>),
     /// Device memory at this physical address.
     Mmio(u64),
+}
+
+/// A region's size in bytes as a `usize` (saturating: bounds checks then refuse).
+fn byte_len(region: &RegionBacking) -> usize {
+    usize::try_from(region.size()).unwrap_or(usize::MAX)
+}
+
+/// The address of `range` of a mapping of `size` bytes at `address`, if it lies inside.
+fn mapped_address(address: u64, size: u64, range: &Range<usize>) -> Option<u64> {
+    let start = u64::try_from(range.start).ok()?;
+    let end = u64::try_from(range.end).ok()?;
+    if end > size {
+        return None;
+    }
+    address.checked_add(start)
 }
 
 /// `offset .. offset + length` if it lies inside `size` bytes (checked arithmetic).
