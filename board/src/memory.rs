@@ -34,3 +34,28 @@ pub unsafe fn mmio_write32(address: u64, value: u32) {
     // SAFETY: the caller's contract; volatile so the access really happens, once.
     unsafe { core::ptr::write_volatile(address as *mut u32, value) }
 }
+
+/// Copies `into.len()` bytes at `address` into `into`, one volatile byte read each (memory the
+/// kernel reaches by address rather than as a Rust slice it owns).
+///
+/// # Safety
+/// `address .. address + into.len()` must be mapped readable in the current address space and
+/// must not be written concurrently through a Rust reference.
+pub unsafe fn read_bytes(address: u64, into: &mut [u8]) {
+    for (offset, byte) in (0u64..).zip(into.iter_mut()) {
+        // SAFETY: the caller's contract covers every byte of the range.
+        *byte = unsafe { core::ptr::read_volatile((address + offset) as *const u8) };
+    }
+}
+
+/// Copies `data` to `address`, one volatile byte write each.
+///
+/// # Safety
+/// `address .. address + data.len()` must be mapped writable in the current address space and
+/// no Rust reference may point into it.
+pub unsafe fn write_bytes(address: u64, data: &[u8]) {
+    for (offset, byte) in (0u64..).zip(data) {
+        // SAFETY: the caller's contract covers every byte of the range.
+        unsafe { core::ptr::write_volatile((address + offset) as *mut u8, *byte) };
+    }
+}

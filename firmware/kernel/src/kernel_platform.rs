@@ -113,6 +113,21 @@ impl Platform for KernelPlatform {
         unsafe { board::memory::mmio_write32(address, value) }
     }
 
+    // The kernel makes no `RegionBacking::Mapped` (its regions are `Ram` it owns or `Mmio`), so
+    // the runtime never calls these two here; they are what a mapped backing would need.
+    fn read_mapped(&mut self, address: u64, into: &mut [u8]) {
+        // SAFETY: the runtime calls this only for a `Mapped` RAM region, after checking that
+        // the range lies inside it and that the caller may read it; whoever made the backing
+        // vouched that it stays mapped readable, and no Rust reference points into it.
+        unsafe { board::memory::read_bytes(address, into) }
+    }
+
+    fn write_mapped(&mut self, address: u64, data: &[u8]) {
+        // SAFETY: as for `read_mapped`, for a `Mapped` region that is writable, with the
+        // caller's write right checked.
+        unsafe { board::memory::write_bytes(address, data) }
+    }
+
     fn event(&mut self, event: RuntimeEvent<'_>) {
         let mut text = heapless::String::<200>::new();
         let _ = write!(text, "{event}");

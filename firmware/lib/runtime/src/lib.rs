@@ -27,14 +27,19 @@
 //!   returned. A message leaves a queue only once it is in the receiver's memory: none is lost
 //!   or duplicated. The order in which tasks run is [`policy`]: strict priority with a
 //!   guaranteed share, and equal priorities fair by the time their slices took (host calls,
-//!   which also cost fuel, included).
+//!   which also cost fuel, included). It lives in the crate `ruvix-sched`, re-exported here, so
+//!   that code which must not link wasmi can share it.
 //! - A trap ends the component's instance (all its tasks); its restart policy brings it back
 //!   (fresh store, same capabilities, rate-limited, a bounded number of times) or stops it for
 //!   good. Everything is reported through [`Platform::event`].
 //!
 //! Hardware is reached only through [`Platform`], which the kernel implements; region memory
-//! comes as [`RegionBacking`]. `no_std` + `alloc`, no `unsafe`, and nothing a component does
-//! can make it panic.
+//! comes as [`RegionBacking`]: RAM the runtime owns, device registers, or memory mapped in the
+//! current address space that the runtime reaches through the platform (an EL0 component host's
+//! own mappings). Queues are behind [`QueueBackend`]: the runtime owns them
+//! ([`LocalQueues`], what [`Runtime::mount`] makes) or reaches them elsewhere
+//! ([`Runtime::mount_with_backend`], e.g. an EL0 component host whose queues are in the
+//! kernel). `no_std` + `alloc`, no `unsafe`, and nothing a component does can make it panic.
 //!
 //! # For the kernel
 //!
@@ -100,7 +105,7 @@ mod host;
 mod imports;
 mod mount;
 mod platform;
-pub mod policy;
+mod queues;
 mod runtime;
 mod stats;
 
@@ -113,6 +118,10 @@ pub use host::log_budget::LogCounts;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};
+pub use queues::{LocalQueues, QueueBackend, QueueRefusal};
+/// The scheduling and restart policy (the `ruvix-sched` crate, which needs no interpreter).
+pub use ruvix_sched as policy;
+
 pub use policy::{
     ComponentState, FaultDecision, GUARANTEED_SHARE_MS, StopReason, TaskId, TaskState, WaitOn,
 };

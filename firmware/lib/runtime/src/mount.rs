@@ -52,20 +52,11 @@ pub(crate) fn engine_config() -> Config {
     config
 }
 
-/// Checks the queues and regions the kernel passed against the manifest (same count, order,
-/// shape) and that every capability names one of them.
-pub(crate) fn check_objects(
-    manifest: &RvfManifest,
-    caps: &[ComponentCaps],
-    queues: &[Queue],
-    regions: &[RegionBacking],
-) -> Result<(), MountError> {
-    if queues.len() != manifest.queues.len() {
-        return Err(MountError::QueueCount {
-            expected: manifest.queues.len(),
-            found: queues.len(),
-        });
-    }
+/// Checks queues the runtime is to own against the manifest: same count, and each the shape
+/// of its manifest queue (a backend that owns them elsewhere is checked by count only, in
+/// [`check_objects`]).
+pub(crate) fn check_queues(manifest: &RvfManifest, queues: &[Queue]) -> Result<(), MountError> {
+    check_queue_count(manifest, queues.len())?;
     for (decl, queue) in manifest.queues.iter().zip(queues) {
         let same = usize::try_from(decl.depth).is_ok_and(|d| d == queue.depth())
             && usize::try_from(decl.message_size).is_ok_and(|m| m == queue.message_size());
@@ -75,6 +66,28 @@ pub(crate) fn check_objects(
             });
         }
     }
+    Ok(())
+}
+
+fn check_queue_count(manifest: &RvfManifest, queues: usize) -> Result<(), MountError> {
+    if queues != manifest.queues.len() {
+        return Err(MountError::QueueCount {
+            expected: manifest.queues.len(),
+            found: queues,
+        });
+    }
+    Ok(())
+}
+
+/// Checks the objects the kernel passed against the manifest (as many queues, the regions in
+/// the same count, order and shape) and that every capability names one of them.
+pub(crate) fn check_objects(
+    manifest: &RvfManifest,
+    caps: &[ComponentCaps],
+    queues: usize,
+    regions: &[RegionBacking],
+) -> Result<(), MountError> {
+    check_queue_count(manifest, queues)?;
     if regions.len() != manifest.regions.len() {
         return Err(MountError::RegionCount {
             expected: manifest.regions.len(),
@@ -111,9 +124,7 @@ pub(crate) fn check_objects(
         for (named, capability) in component.entries() {
             let exists = match capability.object() {
                 ObjectRef::Region(id) => index(id.0) < regions.len(),
-                ObjectRef::QueueSend(id) | ObjectRef::QueueReceive(id) => {
-                    index(id.0) < queues.len()
-                }
+                ObjectRef::QueueSend(id) | ObjectRef::QueueReceive(id) => index(id.0) < queues,
                 _ => true,
             };
             if !exists {

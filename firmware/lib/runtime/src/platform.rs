@@ -34,6 +34,16 @@ pub trait Platform {
     /// as for [`Platform::mmio_read32`], with the write right).
     fn mmio_write32(&mut self, address: u64, value: u32);
 
+    /// Copies `into.len()` bytes at `address` of the current address space into `into`: a
+    /// component's read of a [`RegionBacking::Mapped`] RAM region. The runtime has checked the
+    /// capability and that the bytes lie inside the mapping.
+    fn read_mapped(&mut self, address: u64, into: &mut [u8]);
+
+    /// Copies `data` to `address` of the current address space: a component's write of a
+    /// writable [`RegionBacking::Mapped`] RAM region (checked as for
+    /// [`Platform::read_mapped`], with the write right).
+    fn write_mapped(&mut self, address: u64, data: &[u8]);
+
     /// Something the kernel records in its witness log and prints: capability grants at mount,
     /// mount timing, task faults, restarts, components stopped for good, denied interfaces.
     fn event(&mut self, event: RuntimeEvent<'_>);
@@ -105,6 +115,25 @@ pub enum RegionBacking {
         /// Size in bytes.
         size: u64,
     },
+    /// Region memory the runtime does not own but reaches at `address` of the current address
+    /// space: an EL0 component host's own mapping of the region, read-only or read-write as its
+    /// capability says. Whoever makes one vouches that `address .. address + size` stays mapped
+    /// that way while the runtime holds it. RAM is reached through
+    /// [`Platform::read_mapped`] / [`Platform::write_mapped`]; `mmio` memory, like
+    /// [`RegionBacking::Mmio`], only through [`Platform::mmio_read32`] /
+    /// [`Platform::mmio_write32`] at the absolute address. Every access is checked first, as
+    /// for the other kinds, and one that would write a mapping that is not `writable` is
+    /// `denied`.
+    Mapped {
+        /// Where the region starts in the current address space.
+        address: u64,
+        /// Size in bytes.
+        size: u64,
+        /// Whether the mapping may be written.
+        writable: bool,
+        /// Whether it is device memory (32-bit accesses only).
+        mmio: bool,
+    },
 }
 
 impl RegionBacking {
@@ -112,13 +141,16 @@ impl RegionBacking {
     pub fn size(&self) -> u64 {
         match self {
             RegionBacking::Ram(bytes) => u64::try_from(bytes.len()).unwrap_or(u64::MAX),
-            RegionBacking::Mmio { size, .. } => *size,
+            RegionBacking::Mmio { size, .. } | RegionBacking::Mapped { size, .. } => *size,
         }
     }
 
     /// Whether this is device memory.
     pub fn is_mmio(&self) -> bool {
-        matches!(self, RegionBacking::Mmio { .. })
+        matches!(
+            self,
+            RegionBacking::Mmio { .. } | RegionBacking::Mapped { mmio: true, .. }
+        )
     }
 }
 
@@ -128,6 +160,16 @@ impl fmt::Debug for RegionBacking {
         match self {
             RegionBacking::Ram(bytes) => write!(f, "Ram({} bytes)", bytes.len()),
             RegionBacking::Mmio { base, size } => write!(f, "Mmio({base:#x}, {size:#x} bytes)"),
+            RegionBacking::Mapped {
+                address,
+                size,
+                writable,
+                mmio,
+            } => {
+                let kind = if *mmio { "mmio" } else { "ram" };
+                let access = if *writable { "rw" } else { "ro" };
+                write!(f, "Mapped({kind} {access}, {address:#x}, {size:#x} bytes)")
+            }
         }
     }
 }

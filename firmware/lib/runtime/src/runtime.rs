@@ -1,5 +1,6 @@
 //! [`Runtime`]: the mounted components and their tasks, run one slice at a time.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -20,7 +21,10 @@ use crate::host::log_budget::{LogBucket, LogCounts};
 use crate::host::state::{HostTrap, Shared, Suspend};
 use crate::mount::{self, Blueprint, Live};
 use crate::platform::{Platform, RegionBacking};
-use crate::policy::{ComponentState, FaultDecision, Scheduler, StopReason, TaskId, WaitOn};
+use crate::policy::{
+    ComponentState, FaultDecision, Scheduler, StopReason, TaskId, TaskState, WaitOn,
+};
+use crate::queues::{LocalQueues, QueueBackend};
 use crate::stats::{
     ComponentInfo, ComponentMount, MountReport, SliceOutcome, Step, TaskInfo, TaskStats,
 };
@@ -28,7 +32,8 @@ use crate::stats::{
 /// The components of a system, mounted under wasmi, and their cooperative tasks.
 ///
 /// Made by [`Runtime::mount`] (stage 3); the kernel then calls [`Runtime::run_slice`] for ever
-/// from its idle loop. Owns the platform, the queues and the region backings.
+/// from its idle loop. Owns the platform, the queues (or the backend reaching them) and the
+/// region backings.
 pub struct Runtime<P: Platform + 'static> {
     engine: Engine,
     shared: Rc<RefCell<Shared<P>>>,
@@ -90,12 +95,53 @@ impl<P: Platform + 'static> Runtime<P> {
     ///   be the manifest's order (`ObjectIds::in_manifest_order`); checked against the manifest.
     ///
     /// Reports every capability grant and each component's mount time through
-    /// [`Platform::event`].
+    /// [`Platform::event`]. The runtime owns the queues ([`LocalQueues`]); their depth and
+    /// message size are checked against the manifest too.
     pub fn mount(
         manifest: &RvfManifest,
         wasm: &[&[u8]],
         components: Vec<ComponentCaps>,
         queues: Vec<Queue>,
+        regions: Vec<RegionBacking>,
+        platform: P,
+    ) -> Result<(Runtime<P>, MountReport), MountError> {
+        let shapes = mount::check_queues(manifest, &queues);
+        let queues = Box::new(LocalQueues::new(queues));
+        Self::mount_checked(
+            manifest, wasm, components, queues, shapes, regions, platform,
+        )
+    }
+
+    /// [`Runtime::mount`] with queues the runtime reaches through `queues` instead of owning
+    /// them (e.g. a component host whose queues are in the kernel). Only their number is
+    /// checked against the manifest: the backend's owner made them from it.
+    pub fn mount_with_backend(
+        manifest: &RvfManifest,
+        wasm: &[&[u8]],
+        components: Vec<ComponentCaps>,
+        queues: Box<dyn QueueBackend>,
+        regions: Vec<RegionBacking>,
+        platform: P,
+    ) -> Result<(Runtime<P>, MountReport), MountError> {
+        Self::mount_checked(
+            manifest,
+            wasm,
+            components,
+            queues,
+            Ok(()),
+            regions,
+            platform,
+        )
+    }
+
+    /// Mount, with `queue_shapes` the outcome of the shape check of owned queues (reported in
+    /// the same order as before queues were a backend: after the tick rate and wasm count).
+    fn mount_checked(
+        manifest: &RvfManifest,
+        wasm: &[&[u8]],
+        components: Vec<ComponentCaps>,
+        queues: Box<dyn QueueBackend>,
+        queue_shapes: Result<(), MountError>,
         regions: Vec<RegionBacking>,
         mut platform: P,
     ) -> Result<(Runtime<P>, MountReport), MountError> {
@@ -109,8 +155,10 @@ impl<P: Platform + 'static> Runtime<P> {
                 found: wasm.len(),
             });
         }
-        mount::check_objects(manifest, &components, &queues, &regions)?;
-        let queues_connected = mount::queues_connected(&components, queues.len());
+        queue_shapes?;
+        let queue_count = queues.queue_count();
+        mount::check_objects(manifest, &components, queue_count, &regions)?;
+        let queues_connected = mount::queues_connected(&components, queue_count);
         let started = platform.now_ticks();
         let engine = Engine::new(&mount::engine_config());
         let shared = Rc::new(RefCell::new(Shared::new(
@@ -226,9 +274,14 @@ impl<P: Platform + 'static> Runtime<P> {
     /// Runs the next ready task for one slice: until it yields, blocks, sleeps, returns, traps
     /// or has spent its fuel slice. First starts the restarts that are due. Returns
     /// [`Step::Idle`] when no task is ready.
+    ///
+    /// Queue events are taken from the backend before the pick as well as after the slice: a
+    /// backend elsewhere learns of changes while every task here is blocked, and they must
+    /// wake their tasks before the runtime reports itself idle.
     pub fn run_slice(&mut self) -> Step {
         let now = self.now();
         self.start_due_restarts(now);
+        self.wake_queue_waiters();
         let Some(task) = self.scheduler.pick(now) else {
             return Step::Idle {
                 next_wakeup_ticks: self.scheduler.next_wakeup(),
@@ -487,6 +540,17 @@ impl<P: Platform + 'static> Runtime<P> {
                     base: *base,
                     size: mem::take(size),
                 },
+                RegionBacking::Mapped {
+                    address,
+                    size,
+                    writable,
+                    mmio,
+                } => RegionBacking::Mapped {
+                    address: *address,
+                    size: mem::take(size),
+                    writable: *writable,
+                    mmio: *mmio,
+                },
             };
             shared.platform.retire_region(id, released);
         }
@@ -504,8 +568,8 @@ impl<P: Platform + 'static> Runtime<P> {
         }
     }
 
-    /// After a slice: wakes the tasks waiting on the queues it changed (receivers of a queue
-    /// sent to, senders of a queue received from).
+    /// Wakes the tasks waiting on the queues that changed since the last time (receivers of a
+    /// queue sent to, senders of a queue received from).
     fn wake_queue_waiters(&mut self) {
         if let Ok(mut shared) = self.shared.try_borrow_mut() {
             let scheduler = &mut self.scheduler;
@@ -590,12 +654,41 @@ impl<P: Platform + 'static> Runtime<P> {
             .map_or(1, |shared| shared.ticks_per_second)
     }
 
-    /// The counters of every queue, by `QueueId`.
+    /// The counters of every queue, by `QueueId` (empty if the backend does not know them).
     pub fn queue_stats(&self) -> Vec<QueueStats> {
         self.shared
             .try_borrow()
-            .map(|shared| shared.queues.iter().map(Queue::stats).collect())
+            .map(|shared| shared.queues.stats())
             .unwrap_or_default()
+    }
+
+    /// `wait` may now succeed (e.g. the kernel said so): every task blocked on it becomes
+    /// ready. Returns how many woke. Events from the backend need no call: the runtime takes
+    /// them itself in [`Runtime::run_slice`].
+    pub fn notify(&mut self, wait: WaitOn) -> usize {
+        self.scheduler.notify(wait)
+    }
+
+    /// What the blocked tasks wait for, each wait once: when [`Runtime::run_slice`] reports
+    /// [`Step::Idle`], one of these (or the clock reaching [`Runtime::next_wakeup_ticks`]) is
+    /// what can make a task ready again.
+    pub fn waits(&self) -> impl Iterator<Item = WaitOn> + '_ {
+        let count = self.scheduler.task_count();
+        let blocked = move |task: TaskId| match self.scheduler.state(task) {
+            Some(TaskState::Blocked(wait)) => Some(wait),
+            _ => None,
+        };
+        (0u32..).take(count).map(TaskId).filter_map(move |task| {
+            let wait = blocked(task)?;
+            let first = (0u32..task.0).all(|earlier| blocked(TaskId(earlier)) != Some(wait));
+            first.then_some(wait)
+        })
+    }
+
+    /// The earliest tick at which something becomes ready by itself (a sleeper's deadline, a
+    /// pending restart), as [`Step::Idle`] reports it.
+    pub fn next_wakeup_ticks(&self) -> Option<u64> {
+        self.scheduler.next_wakeup()
     }
 
     /// Every component's capability table, in manifest order (e.g. for the stage-4
@@ -609,16 +702,28 @@ impl<P: Platform + 'static> Runtime<P> {
         self.scheduler.slices()
     }
 
-    /// A copy of `length` bytes at `offset` of RAM region `region` (e.g. the sink's summary);
-    /// `None` for an MMIO region or a range outside.
+    /// A copy of `length` bytes at `offset` of RAM region `region` (e.g. the sink's summary),
+    /// a mapped one included; `None` for an MMIO region or a range outside.
     pub fn read_region(&self, region: RegionId, offset: usize, length: usize) -> Option<Vec<u8>> {
-        let shared = self.shared.try_borrow().ok()?;
-        match shared.regions.get(usize::try_from(region.0).ok()?)? {
-            RegionBacking::Ram(bytes) => bytes
-                .get(offset..offset.checked_add(length)?)
-                .map(<[u8]>::to_vec),
-            RegionBacking::Mmio { .. } => None,
+        let id = usize::try_from(region.0).ok()?;
+        let range = offset..offset.checked_add(length)?;
+        {
+            // Memory the runtime owns needs no platform (which the caller may be borrowing).
+            let shared = self.shared.try_borrow().ok()?;
+            match shared.regions.get(id)? {
+                RegionBacking::Ram(bytes) => return bytes.get(range).map(<[u8]>::to_vec),
+                RegionBacking::Mapped {
+                    size, mmio: false, ..
+                } if u64::try_from(range.end).ok()? <= *size => {}
+                _ => return None,
+            }
         }
+        let mut copy = alloc::vec![0; length];
+        self.shared
+            .try_borrow_mut()
+            .ok()?
+            .read_ram(id, range, &mut copy)?;
+        Some(copy)
     }
 }
 

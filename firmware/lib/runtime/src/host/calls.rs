@@ -16,7 +16,7 @@ use alloc::string::ToString;
 use ruvix_caps::{Handle, ObjectKind, QueueId, Rights};
 use wasmi::AsContextMut;
 
-use super::state::{GuestExports, HostState, HostTrap, Refusal, Suspend, borrow, holds};
+use super::state::{GuestExports, HostState, HostTrap, Suspend, borrow, holds};
 use crate::abi::{
     self, CallError, GuestFault, RESULT_LIST, RESULT_U32, RESULT_U64, RESULT_UNIT, ResultLayout,
 };
@@ -24,6 +24,7 @@ use crate::event::RuntimeEvent;
 use crate::imports::Interface;
 use crate::platform::Platform;
 use crate::policy::{WaitOn, us_to_ticks};
+use crate::queues::QueueRefusal;
 
 /// The longest log line passed to the platform; longer messages are cut at a character
 /// boundary (a component cannot flood the console with one call).
@@ -92,18 +93,22 @@ pub(crate) fn send<P: Platform>(
     let message = abi::load(memory, "message", ptr, len)?;
     let result = match state.caps.table().check_queue(Handle(handle), Rights::SEND) {
         Err(error) => Err(CallError::from(error)),
-        Ok((_, queue)) => match borrow(&state.shared)?.send(queue, message) {
+        Ok((_, queue)) => match borrow(&state.shared)?
+            .queues
+            .send(Handle(handle), queue, message)
+        {
             Ok(()) => Ok(()),
-            Err(Refusal::WouldBlock) if blocking => {
+            Err(QueueRefusal::WouldBlock) if blocking => {
                 return Err(HostTrap::Suspend(Suspend::Send {
+                    handle: Handle(handle),
                     queue,
                     ptr,
                     len,
                     ret,
                 }));
             }
-            Err(Refusal::WouldBlock) => Err(CallError::WouldBlock),
-            Err(Refusal::Error(error)) => Err(error),
+            Err(QueueRefusal::WouldBlock) => Err(CallError::WouldBlock),
+            Err(QueueRefusal::Error(error)) => Err(error),
         },
     };
     abi::store_unit(memory, ret, result)?;
@@ -138,9 +143,10 @@ pub(crate) fn receive<P: Platform>(
             }
         }
     };
-    match deliver(ctx, exports, queue, ret)? {
+    let handle = Handle(handle);
+    match deliver(ctx, exports, handle, queue, ret)? {
         Some(()) => Ok(()),
-        None if blocking => Err(HostTrap::Suspend(Suspend::Receive { queue, ret })),
+        None if blocking => Err(HostTrap::Suspend(Suspend::Receive { handle, queue, ret })),
         None => {
             let memory = exports.memory.data_mut(ctx.as_context_mut());
             abi::store_list(memory, ret, Err(CallError::WouldBlock))?;
@@ -157,16 +163,19 @@ pub(crate) fn receive<P: Platform>(
 fn deliver<P: Platform>(
     ctx: &mut impl AsContextMut<Data = HostState<P>>,
     exports: GuestExports,
+    handle: Handle,
     queue: QueueId,
     ret: u32,
 ) -> core::result::Result<Option<()>, GuestFault> {
-    let peeked = borrow(&ctx.as_context().data().shared)?.peek_len(queue);
+    let peeked = borrow(&ctx.as_context().data().shared)?
+        .queues
+        .front_len(handle, queue);
     let len = match peeked {
         Ok(len) => u32::try_from(len).map_err(|_| GuestFault::Internal {
             what: "message longer than 4 GiB",
         })?,
-        Err(Refusal::WouldBlock) => return Ok(None),
-        Err(Refusal::Error(error)) => {
+        Err(QueueRefusal::WouldBlock) => return Ok(None),
+        Err(QueueRefusal::Error(error)) => {
             let memory = exports.memory.data_mut(ctx.as_context_mut());
             abi::store_list(memory, ret, Err(error))?;
             return Ok(Some(()));
@@ -178,7 +187,7 @@ fn deliver<P: Platform>(
     let target = memory.get_mut(range).ok_or(GuestFault::Internal {
         what: "checked range not in memory",
     })?;
-    borrow(&state.shared)?.receive_into(queue, target)?;
+    borrow(&state.shared)?.receive_into(handle, queue, target)?;
     abi::store_list(memory, ret, Ok((ptr, len)))?;
     Ok(Some(()))
 }
@@ -265,12 +274,10 @@ pub(crate) fn read<P: Platform>(
         what: "checked range not in memory",
     };
     {
-        let shared = borrow(&state.shared)?;
-        let source = shared.ram_bytes(region, range).ok_or(missing.clone())?;
-        memory
-            .get_mut(target)
-            .ok_or(missing)?
-            .copy_from_slice(source);
+        let into = memory.get_mut(target).ok_or(missing.clone())?;
+        borrow(&state.shared)?
+            .read_ram(region, range, into)
+            .ok_or(missing)?;
     }
     abi::store_list(memory, ret, Ok((ptr, length)))?;
     Ok(())
@@ -506,6 +513,7 @@ pub(crate) fn complete<P: Platform>(
             Ok(Completion::Done)
         }
         Suspend::Send {
+            handle,
             queue,
             ptr,
             len,
@@ -513,15 +521,19 @@ pub(crate) fn complete<P: Platform>(
         } => {
             let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
             let message = abi::load(memory, "message", ptr, len)?;
-            let result = match borrow(&state.shared)?.send(queue, message) {
+            let sent = borrow(&state.shared)?.queues.send(handle, queue, message);
+            let result = match sent {
                 Ok(()) => Ok(()),
-                Err(Refusal::WouldBlock) => return Ok(Completion::Blocked(WaitOn::Send(queue))),
-                Err(Refusal::Error(error)) => Err(error),
+                Err(QueueRefusal::WouldBlock) => {
+                    return Ok(Completion::Blocked(WaitOn::Send(queue)));
+                }
+                Err(QueueRefusal::Error(error)) => Err(error),
             };
             abi::store_unit(memory, ret, result)?;
             Ok(Completion::Done)
         }
-        Suspend::Receive { queue, ret } => match deliver(ctx, exports, queue, ret)? {
+        Suspend::Receive { handle, queue, ret } => match deliver(ctx, exports, handle, queue, ret)?
+        {
             Some(()) => Ok(Completion::Done),
             None => Ok(Completion::Blocked(WaitOn::Receive(queue))),
         },

@@ -2,6 +2,7 @@
 //! and each component instance's own (its capabilities, its exports), plus the host trap that
 //! suspends a task.
 
+use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::{RefCell, RefMut};
@@ -9,7 +10,6 @@ use core::fmt;
 use core::ops::Range;
 
 use ruvix_caps::{ComponentCaps, Handle, ObjectKind, ObjectRef, QueueId, Rights};
-use ruvix_queue::{Queue, QueueError};
 use wasmi::{Memory, StoreLimits, TypedFunc};
 
 use super::log_budget::LogBucket;
@@ -17,122 +17,55 @@ use crate::abi::{CallError, GuestFault};
 use crate::imports::Interfaces;
 use crate::platform::{Platform, RegionBacking};
 use crate::policy::{WaitOn, ticks_to_us};
-
-/// Queue-event bit: a message was sent (wakes receivers).
-const SENT: u8 = 1 << 0;
-/// Queue-event bit: a message was received (wakes senders).
-const RECEIVED: u8 = 1 << 1;
+use crate::queues::QueueBackend;
 
 /// The state every component's host calls share: owned by the runtime, reached from each
 /// component's store through an `Rc`. Borrowed only for the length of one host-call step, never
 /// across a call into the guest, so the borrow cannot fail (and is checked, not assumed).
 pub(crate) struct Shared<P> {
     pub(crate) platform: P,
-    /// Indexed by `QueueId`.
-    pub(crate) queues: Vec<Queue>,
+    /// The queues, by `QueueId`: owned here or reached elsewhere.
+    pub(crate) queues: Box<dyn QueueBackend>,
     /// Indexed by `RegionId`.
     pub(crate) regions: Vec<RegionBacking>,
-    /// Per queue, [`SENT`] / [`RECEIVED`] since the scheduler last looked.
-    queue_events: Vec<u8>,
-    any_queue_event: bool,
     pub(crate) ticks_per_second: u64,
-}
-
-/// Why a queue operation did not complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    /// Full (send) or empty (receive): the blocking form waits.
-    WouldBlock,
-    /// Refused with this error.
-    Error(CallError),
 }
 
 impl<P: Platform> Shared<P> {
     pub(crate) fn new(
         platform: P,
-        queues: Vec<Queue>,
+        queues: Box<dyn QueueBackend>,
         regions: Vec<RegionBacking>,
         ticks_per_second: u64,
     ) -> Shared<P> {
-        let queue_events = alloc::vec![0; queues.len()];
         Shared {
             platform,
             queues,
             regions,
-            queue_events,
-            any_queue_event: false,
             ticks_per_second,
-        }
-    }
-
-    fn mark(&mut self, queue: QueueId, event: u8) {
-        if let Some(flags) = self.queue_events.get_mut(index(queue.0)) {
-            *flags |= event;
-            self.any_queue_event = true;
         }
     }
 
     /// Hands every queue change since the last call to `wake` as the waits it may satisfy.
     pub(crate) fn drain_queue_events(&mut self, mut wake: impl FnMut(WaitOn)) {
-        if !self.any_queue_event {
-            return;
-        }
-        self.any_queue_event = false;
-        for (id, flags) in (0u32..).zip(self.queue_events.iter_mut()) {
-            if *flags & SENT != 0 {
-                wake(WaitOn::Receive(QueueId(id)));
-            }
-            if *flags & RECEIVED != 0 {
-                wake(WaitOn::Send(QueueId(id)));
-            }
-            *flags = 0;
-        }
-    }
-
-    /// Copies `message` into `queue`.
-    pub(crate) fn send(&mut self, queue: QueueId, message: &[u8]) -> Result<(), Refusal> {
-        let q = self
-            .queues
-            .get_mut(index(queue.0))
-            .ok_or(Refusal::Error(CallError::BadHandle))?;
-        match q.try_send(message) {
-            Ok(()) => {
-                self.mark(queue, SENT);
-                Ok(())
-            }
-            Err(QueueError::Full { .. }) => Err(Refusal::WouldBlock),
-            Err(QueueError::TooLarge { .. }) => Err(Refusal::Error(CallError::TooLarge)),
-            Err(_) => Err(Refusal::Error(CallError::Denied)),
-        }
-    }
-
-    /// The length of the message at the front of `queue`, left there.
-    pub(crate) fn peek_len(&self, queue: QueueId) -> Result<usize, Refusal> {
-        let q = self
-            .queues
-            .get(index(queue.0))
-            .ok_or(Refusal::Error(CallError::BadHandle))?;
-        q.peek().map(<[u8]>::len).ok_or(Refusal::WouldBlock)
+        self.queues.take_events(&mut wake);
     }
 
     /// Copies the front message of `queue` into `target` (exactly its length) and only then
-    /// removes it from the queue.
+    /// removes it from the queue. It was just measured with `front_len` and nothing ran in
+    /// between, so a refusal means the runtime's own state is broken: a fault, not an error
+    /// the guest could handle.
     pub(crate) fn receive_into(
         &mut self,
+        handle: Handle,
         queue: QueueId,
         target: &mut [u8],
     ) -> Result<(), GuestFault> {
-        let changed = GuestFault::Internal {
-            what: "queue changed while a message was being delivered",
-        };
-        let q = self.queues.get_mut(index(queue.0)).ok_or(changed.clone())?;
-        match q.peek() {
-            Some(message) if message.len() == target.len() => target.copy_from_slice(message),
-            _ => return Err(changed),
-        }
-        q.consume().map_err(|_| changed)?;
-        self.mark(queue, RECEIVED);
-        Ok(())
+        self.queues
+            .receive_into(handle, queue, target)
+            .map_err(|_| GuestFault::Internal {
+                what: "queue changed while a message was being delivered",
+            })
     }
 
     /// The size of the region `handle` names in `caps`.
@@ -153,18 +86,72 @@ impl<P: Platform> Shared<P> {
         length: u32,
     ) -> Result<(usize, Range<usize>), CallError> {
         let (id, region) = self.region_with_id(caps, handle, needed)?;
-        match region {
-            RegionBacking::Mmio { .. } => Err(CallError::WrongKind),
-            RegionBacking::Ram(bytes) => Ok((id, byte_range(bytes.len(), offset, length)?)),
+        if region.is_mmio() {
+            return Err(CallError::WrongKind);
         }
+        Ok((id, byte_range(byte_len(region), offset, length)?))
     }
 
-    /// The bytes of RAM region `id` in `range` (as [`Shared::ram_range`] returned them).
-    pub(crate) fn ram_bytes(&self, id: usize, range: Range<usize>) -> Option<&[u8]> {
-        match self.regions.get(id)? {
-            RegionBacking::Ram(bytes) => bytes.get(range),
-            RegionBacking::Mmio { .. } => None,
+    /// Copies the bytes of RAM region `id` in `range` (as [`Shared::ram_range`] returned it)
+    /// into `into`, which has its length: from memory the runtime owns, or through the platform
+    /// from a mapping. `None` if the region has no such bytes.
+    pub(crate) fn read_ram(
+        &mut self,
+        id: usize,
+        range: Range<usize>,
+        into: &mut [u8],
+    ) -> Option<()> {
+        if range.len() != into.len() {
+            return None;
         }
+        match self.regions.get(id)? {
+            RegionBacking::Ram(bytes) => into.copy_from_slice(bytes.get(range)?),
+            RegionBacking::Mapped {
+                address,
+                size,
+                mmio: false,
+                ..
+            } => {
+                let address = mapped_address(*address, *size, &range)?;
+                self.platform.read_mapped(address, into);
+            }
+            RegionBacking::Mmio { .. } | RegionBacking::Mapped { mmio: true, .. } => return None,
+        }
+        Some(())
+    }
+
+    /// Copies `data` into RAM region `id` at `range` (as [`Shared::ram_range`] returned it,
+    /// `data`'s length). A mapping that is not writable is never written: `denied`.
+    fn write_ram_at(
+        &mut self,
+        id: usize,
+        range: Range<usize>,
+        data: &[u8],
+    ) -> Result<(), CallError> {
+        if range.len() != data.len() {
+            return Err(CallError::OutOfBounds);
+        }
+        match self.regions.get_mut(id) {
+            Some(RegionBacking::Ram(bytes)) => bytes
+                .get_mut(range)
+                .ok_or(CallError::OutOfBounds)?
+                .copy_from_slice(data),
+            Some(RegionBacking::Mapped {
+                address,
+                size,
+                writable,
+                mmio: false,
+            }) => {
+                if !*writable {
+                    return Err(CallError::Denied);
+                }
+                let address =
+                    mapped_address(*address, *size, &range).ok_or(CallError::OutOfBounds)?;
+                self.platform.write_mapped(address, data);
+            }
+            _ => return Err(CallError::WrongKind),
+        }
+        Ok(())
     }
 
     /// `regions.write`: copies `data` into the RAM region at `offset`.
@@ -177,14 +164,7 @@ impl<P: Platform> Shared<P> {
     ) -> Result<(), CallError> {
         let length = u32::try_from(data.len()).map_err(|_| CallError::OutOfBounds)?;
         let (id, range) = self.ram_range(caps, handle, Rights::WRITE, offset, length)?;
-        match self.regions.get_mut(id) {
-            Some(RegionBacking::Ram(bytes)) => bytes
-                .get_mut(range)
-                .ok_or(CallError::OutOfBounds)?
-                .copy_from_slice(data),
-            _ => return Err(CallError::WrongKind),
-        }
-        Ok(())
+        self.write_ram_at(id, range, data)
     }
 
     /// `regions.read32`: one aligned 32-bit little-endian read (a volatile device read on MMIO).
@@ -196,8 +176,9 @@ impl<P: Platform> Shared<P> {
     ) -> Result<u32, CallError> {
         match self.word(caps, handle, Rights::READ, offset)? {
             Word::Ram(id, range) => {
-                let bytes = self.ram_bytes(id, range).ok_or(CallError::OutOfBounds)?;
-                let word: [u8; 4] = bytes.try_into().map_err(|_| CallError::OutOfBounds)?;
+                let mut word = [0u8; 4];
+                self.read_ram(id, range, &mut word)
+                    .ok_or(CallError::OutOfBounds)?;
                 Ok(u32::from_le_bytes(word))
             }
             Word::Mmio(address) => Ok(self.platform.mmio_read32(address)),
@@ -214,13 +195,7 @@ impl<P: Platform> Shared<P> {
         value: u32,
     ) -> Result<(), CallError> {
         match self.word(caps, handle, Rights::WRITE, offset)? {
-            Word::Ram(id, range) => match self.regions.get_mut(id) {
-                Some(RegionBacking::Ram(bytes)) => bytes
-                    .get_mut(range)
-                    .ok_or(CallError::OutOfBounds)?
-                    .copy_from_slice(&value.to_le_bytes()),
-                _ => return Err(CallError::WrongKind),
-            },
+            Word::Ram(id, range) => self.write_ram_at(id, range, &value.to_le_bytes())?,
             Word::Mmio(address) => self.platform.mmio_write32(address, value),
         }
         Ok(())
@@ -239,15 +214,20 @@ impl<P: Platform> Shared<P> {
         if !offset.is_multiple_of(4) {
             return Err(CallError::Unaligned);
         }
+        let range = byte_range(byte_len(region), offset, 4)?;
         match region {
-            RegionBacking::Ram(bytes) => Ok(Word::Ram(id, byte_range(bytes.len(), offset, 4)?)),
-            RegionBacking::Mmio { base, size } => {
-                let size = usize::try_from(*size).unwrap_or(usize::MAX);
-                byte_range(size, offset, 4)?;
-                base.checked_add(u64::from(offset))
-                    .map(Word::Mmio)
-                    .ok_or(CallError::OutOfBounds)
+            RegionBacking::Ram(_) | RegionBacking::Mapped { mmio: false, .. } => {
+                Ok(Word::Ram(id, range))
             }
+            RegionBacking::Mmio { base: address, .. }
+            | RegionBacking::Mapped {
+                address,
+                mmio: true,
+                ..
+            } => address
+                .checked_add(u64::from(offset))
+                .map(Word::Mmio)
+                .ok_or(CallError::OutOfBounds),
         }
     }
 
@@ -275,6 +255,19 @@ impl<P: Platform> Shared<P> {
         };
         let id = index(id.0);
         let region = self.regions.get(id).ok_or(CallError::BadHandle)?;
+        // A read-only mapping refuses writes as a capability without the right would: the
+        // process cannot write it, whatever the table says.
+        if needed.contains(Rights::WRITE)
+            && matches!(
+                region,
+                RegionBacking::Mapped {
+                    writable: false,
+                    ..
+                }
+            )
+        {
+            return Err(CallError::Denied);
+        }
         Ok((id, region))
     }
 
@@ -291,6 +284,21 @@ enum Word {
     Ram(usize, Range<usize>),
     /// Device memory at this physical address.
     Mmio(u64),
+}
+
+/// A region's size in bytes as a `usize` (saturating: bounds checks then refuse).
+fn byte_len(region: &RegionBacking) -> usize {
+    usize::try_from(region.size()).unwrap_or(usize::MAX)
+}
+
+/// The address of `range` of a mapping of `size` bytes at `address`, if it lies inside.
+fn mapped_address(address: u64, size: u64, range: &Range<usize>) -> Option<u64> {
+    let start = u64::try_from(range.start).ok()?;
+    let end = u64::try_from(range.end).ok()?;
+    if end > size {
+        return None;
+    }
+    address.checked_add(start)
 }
 
 /// `offset .. offset + length` if it lies inside `size` bytes (checked arithmetic).
@@ -386,15 +394,21 @@ pub(crate) enum Suspend {
         result: Result<(), CallError>,
     },
     /// `queues.send` on a full queue: the message is still at `ptr`/`len` in guest memory
-    /// (the guest is suspended); send it, store the result at `ret`.
+    /// (the guest is suspended); send it, store the result at `ret`. `handle` is the one the
+    /// guest passed (checked), for the backend.
     Send {
+        handle: Handle,
         queue: QueueId,
         ptr: u32,
         len: u32,
         ret: u32,
     },
     /// `queues.receive` on an empty queue: receive into guest memory, store the list at `ret`.
-    Receive { queue: QueueId, ret: u32 },
+    Receive {
+        handle: Handle,
+        queue: QueueId,
+        ret: u32,
+    },
 }
 
 /// The host error a host function returns to leave the interpreter: a suspension (the call

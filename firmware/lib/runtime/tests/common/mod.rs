@@ -16,7 +16,8 @@ use ruvix_caps::{
 use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
 use ruvix_queue::Queue;
 use ruvix_runtime::{
-    LogLevel, MountError, MountReport, Platform, RegionBacking, Runtime, RuntimeEvent, Step,
+    LogLevel, MountError, MountReport, Platform, QueueBackend, RegionBacking, Runtime,
+    RuntimeEvent, Step,
 };
 
 /// The fake clock's rate: one tick per microsecond.
@@ -74,6 +75,9 @@ impl Gpio {
     }
 }
 
+/// Where the fake address space's [`FakePlatform::mapped`] memory starts.
+pub const MAPPED_BASE: u64 = 0x8000_0000;
+
 /// The host platform of the tests.
 pub struct FakePlatform {
     /// The clock, in ticks (µs).
@@ -89,6 +93,11 @@ pub struct FakePlatform {
     pub stack_low: usize,
     /// Regions handed back by `retire_region`, with the size of their memory.
     pub retired: Vec<(RegionId, u64)>,
+    /// Memory of the "current address space" at [`MAPPED_BASE`], behind `RegionBacking::Mapped`
+    /// RAM (a component host's own mappings).
+    pub mapped: Vec<u8>,
+    /// Calls of `write_mapped`.
+    pub mapped_writes: u64,
 }
 
 impl FakePlatform {
@@ -101,7 +110,23 @@ impl FakePlatform {
             ticks_per_second: TICKS_PER_SECOND,
             stack_low: usize::MAX,
             retired: Vec::new(),
+            mapped: vec![0; 0x4000],
+            mapped_writes: 0,
         }
+    }
+
+    /// The index range of `len` bytes at `address` in [`FakePlatform::mapped`]; panics outside
+    /// (the runtime must have checked).
+    fn mapped_range(&self, address: u64, len: usize) -> std::ops::Range<usize> {
+        let start = address
+            .checked_sub(MAPPED_BASE)
+            .unwrap_or_else(|| panic!("mapped access at {address:#x} below the mapping"))
+            as usize;
+        assert!(
+            start + len <= self.mapped.len(),
+            "mapped access at {address:#x} ({len} bytes) past the mapping"
+        );
+        start..start + len
     }
 
     /// The log lines of `component`.
@@ -161,6 +186,17 @@ impl Platform for FakePlatform {
 
     fn mmio_write32(&mut self, address: u64, value: u32) {
         self.gpio.write(address, value);
+    }
+
+    fn read_mapped(&mut self, address: u64, into: &mut [u8]) {
+        let range = self.mapped_range(address, into.len());
+        into.copy_from_slice(&self.mapped[range]);
+    }
+
+    fn write_mapped(&mut self, address: u64, data: &[u8]) {
+        let range = self.mapped_range(address, data.len());
+        self.mapped[range].copy_from_slice(data);
+        self.mapped_writes += 1;
     }
 
     fn event(&mut self, event: RuntimeEvent<'_>) {
@@ -248,12 +284,9 @@ pub struct Parts {
     pub platform: FakePlatform,
 }
 
-/// [`mount`], after `tweak` has changed what is passed.
-pub fn mount_with(
-    manifest: &RvfManifest,
-    wasm: &[Vec<u8>],
-    tweak: impl FnOnce(&mut Parts),
-) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+/// What stages 2 and 3 make from `manifest` for mount: capabilities, queues, regions (RAM as
+/// leaked zeroed buffers, MMIO at the Pi 3's addresses) and a fresh platform.
+pub fn parts(manifest: &RvfManifest) -> Parts {
     let objects = ObjectIds::in_manifest_order(manifest);
     let ram = [MemoryRange::new(0, 0x4000_0000).unwrap()];
     let root = BootCapabilitySet::new(token(), &ram, &objects).unwrap();
@@ -274,19 +307,46 @@ pub fn mount_with(
             },
         })
         .collect();
-    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
-    let mut parts = Parts {
+    Parts {
         caps: distribution.into_components(),
         queues,
         regions,
         platform: FakePlatform::new(),
-    };
+    }
+}
+
+/// [`mount`], after `tweak` has changed what is passed.
+pub fn mount_with(
+    manifest: &RvfManifest,
+    wasm: &[Vec<u8>],
+    tweak: impl FnOnce(&mut Parts),
+) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    let mut parts = parts(manifest);
     tweak(&mut parts);
     Runtime::mount(
         manifest,
         &wasm,
         parts.caps,
         parts.queues,
+        parts.regions,
+        parts.platform,
+    )
+}
+
+/// [`mount`] with the queues behind the backend `backend` makes of the usual ones.
+pub fn mount_with_backend(
+    manifest: &RvfManifest,
+    wasm: &[Vec<u8>],
+    backend: impl FnOnce(Vec<Queue>) -> Box<dyn QueueBackend>,
+) -> Result<(Runtime<FakePlatform>, MountReport), MountError> {
+    let wasm: Vec<&[u8]> = wasm.iter().map(Vec::as_slice).collect();
+    let parts = parts(manifest);
+    Runtime::mount_with_backend(
+        manifest,
+        &wasm,
+        parts.caps,
+        backend(parts.queues),
         parts.regions,
         parts.platform,
     )

@@ -1,11 +1,15 @@
-//! The scheduling and restart policy, as pure logic: which task runs next, who waits for what,
-//! when a faulted component comes back. No interpreter here; [`crate::Runtime`] drives it.
+//! The scheduling and restart policy of ruvix-pi, as pure logic: which task runs next, who
+//! waits for what, when a faulted component comes back. No interpreter here: `ruvix-runtime`
+//! drives it (and re-exports it as `ruvix_runtime::policy`), and a crate of its own lets code
+//! that must not link wasmi (the kernel, once components run in EL0 processes) use the same
+//! policy and tick conversions.
 //!
 //! # Scheduling: strict priority, a guaranteed share, fair by time used
 //!
 //! Tasks are cooperative: a task runs one *slice* — until it yields, blocks, sleeps or spends
-//! its fuel slice (host calls are charged to that fuel too, see [`crate::HOST_CALL_FUEL`]). At
-//! every slice boundary [`Scheduler::pick`] chooses the next task:
+//! its fuel slice (host calls are charged to that fuel too, see
+//! `ruvix_runtime::HOST_CALL_FUEL`). At every slice boundary [`Scheduler::pick`] chooses the
+//! next task:
 //! 1. **Guaranteed share.** A ready task that has waited [`GUARANTEED_SHARE_MS`] or more runs
 //!    next (the longest-waiting first), whatever its priority: nothing ready starves for ever,
 //!    and a task of any priority gets at least one slice in every such period.
@@ -36,6 +40,23 @@
 //! [`RestartPolicy`] decides: `never` → stopped for good; `restart { max_restarts, min_run_ms }`
 //! → instantiated again no sooner than `min_run_ms` after its previous start (rate limit), at
 //! most `max_restarts` times over the life of the system, then stopped for good.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// The kernel runs this: no indexing, unwrapping or unchecked arithmetic outside the tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+extern crate alloc;
 
 use core::fmt;
 
