@@ -72,7 +72,10 @@ fn embed_package(root: &Path, out_dir: &Path) {
 fn embed_component_host(root: &Path, out_dir: &Path) {
     println!("cargo:rerun-if-env-changed=RUVIX_COMPONENT_HOST");
     let embedded = out_dir.join("component-host.elf");
-    match std::env::var("RUVIX_COMPONENT_HOST").ok().map(|v| resolve(root, &v)) {
+    match std::env::var("RUVIX_COMPONENT_HOST")
+        .ok()
+        .map(|v| resolve(root, &v))
+    {
         Some(path) if path.is_file() => {
             println!("cargo:rerun-if-changed={}", path.display());
             std::fs::copy(&path, &embedded).expect("copy the component host into OUT_DIR");

@@ -57,7 +57,9 @@ critical_section::set_impl!(SingleThreaded);
 // SAFETY: see `SingleThreaded`: nothing in a process can interrupt its own code (the kernel
 // preempts it, but only ever resumes it where it stopped).
 unsafe impl critical_section::Impl for SingleThreaded {
-    unsafe fn acquire() -> critical_section::RawRestoreState {}
+    unsafe fn acquire() -> critical_section::RawRestoreState {
+        0
+    }
     unsafe fn release(_: critical_section::RawRestoreState) {}
 }
 
@@ -133,19 +135,21 @@ extern "C" fn host_main(boot: u64) -> ! {
     let platform = HostPlatform {
         ticks_per_second: info.ticks_per_second,
     };
-    let mut runtime =
-        match Runtime::mount_with_backend(&manifest, &[module], vec![caps], queues, regions, platform)
-        {
-            Ok((runtime, report)) => {
-                let denied = report
-                    .components
-                    .first()
-                    .map_or(0, |c| c.denied.bits());
-                svc::mounted(report.tasks_spawned as u64, u64::from(denied));
-                runtime
-            }
-            Err(error) => svc::mount_failed(&error.to_string()),
-        };
+    let mut runtime = match Runtime::mount_with_backend(
+        &manifest,
+        &[module],
+        vec![caps],
+        queues,
+        regions,
+        platform,
+    ) {
+        Ok((runtime, report)) => {
+            let denied = report.components.first().map_or(0, |c| c.denied.bits());
+            svc::mounted(report.tasks_spawned as u64, u64::from(denied));
+            runtime
+        }
+        Err(error) => svc::mount_failed(&error.to_string()),
+    };
     run(&mut runtime)
 }
 

@@ -76,14 +76,6 @@ pub fn log(level: u64, text: &str) -> Status {
     status(svc!(call::LOG, level, ptr, len).0)
 }
 
-/// Microseconds since boot.
-pub fn now_us() -> Result<u64, Status> {
-    match svc!(call::NOW_US, 0u64, 0u64, 0u64) {
-        (0, us) => Ok(us),
-        (code, _) => Err(status(code)),
-    }
-}
-
 /// Copies `message` into the queue `handle` sends on.
 pub fn send(handle: u32, message: &[u8]) -> Status {
     let (x0, _) = svc!(
@@ -113,11 +105,6 @@ pub fn receive(handle: u32, target: &mut [u8]) -> Status {
         target.len() as u64
     );
     status(x0)
-}
-
-/// Gives the rest of the time slice away.
-pub fn yield_now() {
-    let _ = svc!(call::YIELD, 0u64, 0u64, 0u64);
 }
 
 /// Sleeps until one of `waits` may succeed or the counter reaches `deadline`; a bit per wait

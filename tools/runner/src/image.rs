@@ -21,6 +21,10 @@ pub const HOST_PACKAGE: &str = "ruvix-component-host";
 pub const HOST_BIN: &str = "component-host";
 /// The component host's feature that builds its fault-injection hook in (test images).
 pub const HOST_TEST_FEATURE: &str = "fault-injection";
+/// The component host's ELF in an image directory (with debug information), and the
+/// stripped copy the kernel embeds.
+pub const HOST_ELF_NAME: &str = "component-host.elf";
+pub const HOST_STRIPPED_NAME: &str = "component-host.stripped.elf";
 
 /// One built image.
 #[derive(Clone, Debug)]
@@ -90,6 +94,15 @@ pub fn build_image(board: Board, test: bool, package: &Path) -> Result<BuiltImag
         HOST_BIN,
         &format!("the component host for {}", board.image_name(test)),
     )?;
+    // The kernel embeds it without its debug information (`component-host.elf` beside the
+    // kernel keeps that, for gdb).
+    let dir = image_dir(board, test);
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let host_elf = dir.join(HOST_ELF_NAME);
+    fs::copy(&host, &host_elf)
+        .with_context(|| format!("copying {} to {}", host.display(), host_elf.display()))?;
+    let host = dir.join(HOST_STRIPPED_NAME);
+    objcopy(&["--strip-all"], &host_elf, &host)?;
     let public_key = root.join(crate::package::DEV_PUBLIC_KEY);
     let built = cargo_executable(
         &cargo_build_args(board, test),
@@ -102,8 +115,6 @@ pub fn build_image(board: Board, test: bool, package: &Path) -> Result<BuiltImag
         &board.image_name(test),
     )?;
 
-    let dir = image_dir(board, test);
-    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let elf = dir.join(ELF_NAME);
     let img = dir.join(IMG_NAME);
     fs::copy(&built, &elf)
@@ -120,7 +131,12 @@ pub fn build_image(board: Board, test: bool, package: &Path) -> Result<BuiltImag
 
 /// Runs `cargo args` with `env` and returns the path of the executable `bin` it built. Cargo's
 /// own output (progress, errors) goes to our stderr.
-fn cargo_executable(args: &[String], env: &[(&str, &Path)], bin: &str, what: &str) -> Result<PathBuf> {
+fn cargo_executable(
+    args: &[String],
+    env: &[(&str, &Path)],
+    bin: &str,
+    what: &str,
+) -> Result<PathBuf> {
     let mut command = Command::new(cargo_program());
     command.args(args);
     for (name, value) in env {
@@ -143,7 +159,10 @@ fn cargo_executable(args: &[String], env: &[(&str, &Path)], bin: &str, what: &st
     }
     let status = child.wait().context("waiting for cargo")?;
     if !status.success() {
-        bail!("building {what} failed ({status}): cargo {}", args.join(" "));
+        bail!(
+            "building {what} failed ({status}): cargo {}",
+            args.join(" ")
+        );
     }
     executable.with_context(|| format!("cargo built no `{bin}` executable for {what}"))
 }
@@ -193,20 +212,25 @@ pub fn find_objcopy() -> Result<PathBuf> {
 /// `objcopy -O binary`: the loadable sections as one flat image starting at the lowest
 /// address (0x80000), which is what the Pi firmware and QEMU's `-kernel` load.
 fn objcopy_binary(elf: &Path, img: &Path) -> Result<()> {
+    objcopy(&["-O", "binary"], elf, img)
+}
+
+/// `objcopy <options> <input> <output>`.
+fn objcopy(options: &[&str], input: &Path, output: &Path) -> Result<()> {
     let objcopy = find_objcopy()?;
     let status = Command::new(&objcopy)
-        .arg("-O")
-        .arg("binary")
-        .arg(elf)
-        .arg(img)
+        .args(options)
+        .arg(input)
+        .arg(output)
         .stdin(Stdio::null())
         .status()
         .with_context(|| format!("cannot run {}", objcopy.display()))?;
     if !status.success() {
         bail!(
-            "{} -O binary {} failed ({status})",
+            "{} {} {} failed ({status})",
             objcopy.display(),
-            elf.display()
+            options.join(" "),
+            input.display()
         );
     }
     Ok(())

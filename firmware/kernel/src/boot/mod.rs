@@ -87,7 +87,11 @@ fn report_log_drops(system: &stage3_mount::System) {
     };
     let mut list = heapless::String::<160>::new();
     let names = system.runtime.component_names();
-    for (name, count) in names.zip(drops.by_source).filter(|(_, n)| *n > 0) {
+    for (name, count) in names
+        .into_iter()
+        .zip(drops.by_source)
+        .filter(|(_, n)| *n > 0)
+    {
         let separator = if list.is_empty() { "" } else { ", " };
         let _ = write!(list, "{separator}{name} {count}");
     }

@@ -71,9 +71,11 @@ impl Components {
     pub fn component_names(&self) -> Vec<&str> {
         match self {
             Components::InKernel(runtime) => runtime.components().map(|c| c.name).collect(),
-            Components::Processes(processes) => {
-                processes.processes.iter().map(|p| p.name.as_str()).collect()
-            }
+            Components::Processes(processes) => processes
+                .processes
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect(),
         }
     }
 

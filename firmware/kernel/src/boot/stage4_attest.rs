@@ -20,10 +20,11 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
         platform_id: system.platform_id,
         boot_ticks: started,
     };
-    let appended = system
-        .runtime
-        .with_witness(|witness| witness.append_attestation(started, &attestation))
-        .map(|_| ());
+    let appended = system.runtime.with_witness(|witness| {
+        witness
+            .append_attestation(started, &attestation)
+            .map(|_| ())
+    });
     if let Err(error) = appended {
         defmt::error!(
             "stage 4 attest: failed: witness log: {}",
@@ -49,7 +50,9 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
         attestation.platform_id,
         attestation.boot_ticks
     );
-    system.runtime.with_witness(|witness| dump_witness_log(witness));
+    system
+        .runtime
+        .with_witness(|witness| dump_witness_log(witness));
     super::stage_ok(4, "attest", started);
 }
 

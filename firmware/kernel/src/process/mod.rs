@@ -27,7 +27,6 @@ use ruvix_runtime::policy::{ComponentState, FaultDecision, Scheduler, StopReason
 use ruvix_witness::{TaskEvent, WitnessKind, WitnessLog};
 
 pub use image::HostImage;
-use memory::UserPages;
 pub use space::RegionPlacement;
 use space::UserSpace;
 
@@ -46,9 +45,18 @@ pub const DEFAULT_SLICE_MS: u64 = 10;
 pub enum StartError {
     NoHost,
     Image(ruvix_user_image::ImageError),
-    Memory { component: String, what: &'static str },
-    Map { component: String, error: String },
-    Mount { component: String, reason: String },
+    Memory {
+        component: String,
+        what: &'static str,
+    },
+    Map {
+        component: String,
+        error: String,
+    },
+    Mount {
+        component: String,
+        reason: String,
+    },
     TooMany,
 }
 
@@ -161,13 +169,20 @@ impl Processes {
                     module,
                     counter_hz,
                 },
-                decl.memory_bytes().saturating_mul(2).saturating_add(ENGINE_HEAP),
+                decl.memory_bytes()
+                    .saturating_mul(2)
+                    .saturating_add(ENGINE_HEAP),
                 STACK_SIZE,
                 regions,
                 &caps,
             )?;
             let component = scheduler.add_component(decl.restart, now);
-            let priority = decl.entry_points.iter().map(|e| e.priority).min().unwrap_or(15);
+            let priority = decl
+                .entry_points
+                .iter()
+                .map(|e| e.priority)
+                .min()
+                .unwrap_or(15);
             let task = scheduler.add_task(component, priority);
             processes.push(Process {
                 name: decl.name.clone(),
@@ -213,7 +228,9 @@ impl Processes {
             RunEnd::Ready if process.state == State::Running => Ok(()),
             RunEnd::MountFailed(reason) => Err(failed(reason)),
             RunEnd::Fault(report) => Err(failed(format!("the component host faulted: {report}"))),
-            _ => Err(failed(String::from("the component host stopped before mounting"))),
+            _ => Err(failed(String::from(
+                "the component host stopped before mounting",
+            ))),
         }
     }
 
@@ -273,7 +290,6 @@ impl Processes {
             match exit {
                 Exit::Svc(number) => match self.supervisor_call(index, number) {
                     svc::Next::Resume => {}
-                    svc::Next::Yield => return RunEnd::Ready,
                     svc::Next::Wait => return RunEnd::Waiting,
                     svc::Next::Mounted => {
                         self.processes[index].state = State::Running;
@@ -328,14 +344,16 @@ impl Processes {
         let process = &mut self.processes[index];
         process.state = State::Down;
         defmt::warn!("fault: {=str}", report);
-        let event = |kind, reason, process: &Process| TaskEvent {
-            component: process.index as u16,
-            entry: 0,
-            reason,
-            restart_count: process.restarts,
-        }
-        .encode();
-        let payload = event(WitnessKind::TaskFault, REASON_TRAP, process);
+        let event = |reason, process: &Process| {
+            TaskEvent {
+                component: process.index as u16,
+                entry: 0,
+                reason,
+                restart_count: process.restarts,
+            }
+            .encode()
+        };
+        let payload = event(REASON_TRAP, process);
         record(&mut self.witness, WitnessKind::TaskFault, &payload);
         let decision = self
             .scheduler
@@ -357,7 +375,7 @@ impl Processes {
                     process.name.as_str(),
                     reason.as_str()
                 );
-                let payload = event(WitnessKind::TaskStopped, REASON_STOPPED, process);
+                let payload = event(REASON_STOPPED, process);
                 record(&mut self.witness, WitnessKind::TaskStopped, &payload);
             }
         }

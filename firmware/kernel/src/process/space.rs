@@ -14,7 +14,9 @@ use ruvix_process_abi::{
     BOOT_MAGIC, Blob, BootInfo, REGION_HELD, REGION_MMIO, REGION_WRITABLE, RegionSlot, Status,
     layout,
 };
-use ruvix_translation_table::{Access, AddressSpace, Attributes, Granularity, MemoryKind, TablePool};
+use ruvix_translation_table::{
+    Access, AddressSpace, Attributes, Granularity, MemoryKind, TablePool,
+};
 use ruvix_user_image::SegmentKind;
 
 use super::StartError;
@@ -132,7 +134,13 @@ impl UserSpace {
                     let pages = host.shared_pages(index).ok_or_else(|| no_memory("image"))?;
                     space
                         .tables
-                        .map(segment.page_start(), pages.phys(), pages.len(), attributes, Granularity::Pages)
+                        .map(
+                            segment.page_start(),
+                            pages.phys(),
+                            pages.len(),
+                            attributes,
+                            Granularity::Pages,
+                        )
                         .map_err(map_error)?;
                     space.areas.push(Area {
                         va: segment.page_start(),
@@ -177,7 +185,10 @@ impl UserSpace {
         let mut info = BootInfo::empty();
         let mut next = layout::REGIONS_BASE;
         for (id, region) in regions.iter().enumerate() {
-            let slot = info.regions.get_mut(id).ok_or_else(|| no_memory("region table"))?;
+            let slot = info
+                .regions
+                .get_mut(id)
+                .ok_or_else(|| no_memory("region table"))?;
             slot.size = region.size;
             if region.mmio {
                 slot.flags |= REGION_MMIO;
@@ -204,7 +215,13 @@ impl UserSpace {
             };
             space
                 .tables
-                .map(next, page_start, mapped, Attributes::user(kind, access, false), Granularity::Pages)
+                .map(
+                    next,
+                    page_start,
+                    mapped,
+                    Attributes::user(kind, access, false),
+                    Granularity::Pages,
+                )
                 .map_err(map_error)?;
             *slot = RegionSlot {
                 address: next + offset,
@@ -255,7 +272,12 @@ impl UserSpace {
         pages.write(capabilities.offset, inputs.capabilities);
         pages.write(module.offset, inputs.module);
         space
-            .add_private(layout::INPUTS_BASE, pages, Attributes::USER_RO, "its inputs")
+            .add_private(
+                layout::INPUTS_BASE,
+                pages,
+                Attributes::USER_RO,
+                "its inputs",
+            )
             .map_err(map_error)?;
         Ok(space)
     }
@@ -267,8 +289,13 @@ impl UserSpace {
         attributes: Attributes,
         what: &'static str,
     ) -> Result<usize, ruvix_translation_table::MapError> {
-        self.tables
-            .map(va, pages.phys(), pages.len(), attributes, Granularity::Pages)?;
+        self.tables.map(
+            va,
+            pages.phys(),
+            pages.len(),
+            attributes,
+            Granularity::Pages,
+        )?;
         let index = self.private.len();
         self.areas.push(Area {
             va,
@@ -344,7 +371,10 @@ impl UserSpace {
     pub fn copy_from(&self, va: u64, into: &mut [u8]) -> Result<(), Status> {
         let (area, offset) = self.area(va, into.len() as u64).ok_or(Status::BadPointer)?;
         let pages = self.pages(area).ok_or(Status::BadPointer)?;
-        pages.read(offset, into).then_some(()).ok_or(Status::BadPointer)
+        pages
+            .read(offset, into)
+            .then_some(())
+            .ok_or(Status::BadPointer)
     }
 
     /// Copies `data` into the process at `va`: only into its own writable memory.
@@ -355,7 +385,10 @@ impl UserSpace {
         };
         let index = *index;
         let pages = self.private.get_mut(index).ok_or(Status::BadPointer)?;
-        pages.write(offset, data).then_some(()).ok_or(Status::BadPointer)
+        pages
+            .write(offset, data)
+            .then_some(())
+            .ok_or(Status::BadPointer)
     }
 
     /// Which mapping `address` hit, for a fault report.
@@ -400,4 +433,3 @@ fn region_rights(caps: &ComponentCaps, id: usize) -> Option<Rights> {
         .find(|(_, c)| c.object() == ObjectRef::Region(id))
         .map(|(_, c)| c.rights())
 }
-

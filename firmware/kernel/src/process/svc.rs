@@ -21,8 +21,6 @@ const MAX_TEXT: usize = ruvix_runtime::MAX_LOG_LINE;
 pub enum Next {
     /// Returns from the call and goes on.
     Resume,
-    /// Its slice ends; it stays ready.
-    Yield,
     /// It sleeps in `wait`.
     Wait,
     /// It has mounted its component.
@@ -42,7 +40,11 @@ impl Processes {
         let Some(process) = self.processes.get(index) else {
             return Next::Fault(String::from("no such process"));
         };
-        let [a, b, c] = [process.context.x[0], process.context.x[1], process.context.x[2]];
+        let [a, b, c] = [
+            process.context.x[0],
+            process.context.x[1],
+            process.context.x[2],
+        ];
         let (status, value, next) = match number {
             call::EXIT => return Next::Exit,
             call::FAULT => return Next::Fault(self.text(index, a, b)),
@@ -63,20 +65,12 @@ impl Processes {
                 (Status::Ok, 0, Next::Resume)
             }
             call::LOG => (self.log(index, a, b, c), 0, Next::Resume),
-            call::NOW_US => match self.holds(index, ObjectKind::Timer, Rights::READ) {
-                true => {
-                    let us = ruvix_runtime::policy::ticks_to_us(board::timer::counter(), self.counter_hz);
-                    (Status::Ok, us, Next::Resume)
-                }
-                false => (Status::Denied, 0, Next::Resume),
-            },
             call::SEND => (self.send(index, a, b, c), 0, Next::Resume),
             call::FRONT_LEN => match self.front(index, a) {
                 Ok(len) => (Status::Ok, len as u64, Next::Resume),
                 Err(status) => (status, 0, Next::Resume),
             },
             call::RECEIVE => (self.receive(index, a, b, c), 0, Next::Resume),
-            call::YIELD => (Status::Ok, 0, Next::Yield),
             call::WAIT => match self.wait(index, a, b, c) {
                 Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
                 Ok(None) => (Status::Ok, 0, Next::Wait),
@@ -226,7 +220,13 @@ impl Processes {
 
     /// `wait`: `Some(mask)` if a wait may succeed now (or the deadline has passed), `None` when
     /// the process now sleeps.
-    fn wait(&mut self, index: usize, ptr: u64, count: u64, deadline: u64) -> Result<Option<u64>, Status> {
+    fn wait(
+        &mut self,
+        index: usize,
+        ptr: u64,
+        count: u64,
+        deadline: u64,
+    ) -> Result<Option<u64>, Status> {
         let count = usize::try_from(count).map_err(|_| Status::BadArgument)?;
         if count > MAX_WAITS {
             return Err(Status::BadArgument);
@@ -239,13 +239,17 @@ impl Processes {
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
         for word in &words {
-            let queue = ObjectRef::Queue(QueueId(word >> 1));
-            let right = if word & 1 == 1 { Rights::RECEIVE } else { Rights::SEND };
+            let queue = QueueId(word >> 1);
+            let (end, right) = if word & 1 == 1 {
+                (ObjectRef::QueueReceive(queue), Rights::RECEIVE)
+            } else {
+                (ObjectRef::QueueSend(queue), Rights::SEND)
+            };
             let held = process
                 .caps
                 .table()
                 .iter()
-                .any(|(_, c)| c.object() == queue && c.allows(right));
+                .any(|(_, c)| c.object() == end && c.allows(right));
             if !held {
                 return Err(Status::Denied);
             }
@@ -268,9 +272,17 @@ impl Processes {
 pub fn satisfied(queues: &[Queue], words: &[u32]) -> u64 {
     words.iter().enumerate().fold(0, |mask, (bit, word)| {
         let ready = queues.get((word >> 1) as usize).is_some_and(|q| {
-            if word & 1 == 1 { !q.is_empty() } else { !q.is_full() }
+            if word & 1 == 1 {
+                !q.is_empty()
+            } else {
+                !q.is_full()
+            }
         });
-        if ready && bit < 64 { mask | (1 << bit) } else { mask }
+        if ready && bit < 64 {
+            mask | (1 << bit)
+        } else {
+            mask
+        }
     })
 }
 

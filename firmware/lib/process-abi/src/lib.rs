@@ -146,8 +146,6 @@ pub mod call {
     pub const EVENT: u16 = 4;
     /// `log(level, text, len)`: one console line (`log.write`); needs the `log` capability.
     pub const LOG: u16 = 10;
-    /// `now_us() -> us`: microseconds since boot; needs the `timer` capability.
-    pub const NOW_US: u16 = 11;
     /// `send(handle, message, len)`: copies a message into the queue whose send end `handle`
     /// names; `WouldBlock` when full.
     pub const SEND: u16 = 20;
@@ -157,8 +155,6 @@ pub mod call {
     /// `receive(handle, buffer, len)`: copies the oldest message (exactly `len` bytes long, as
     /// `front_len` said) into `buffer` and only then removes it.
     pub const RECEIVE: u16 = 22;
-    /// `yield()`: the rest of this time slice goes to others; the process stays ready.
-    pub const YIELD: u16 = 30;
     /// `wait(waits, count, deadline) -> satisfied`: every task is blocked; sleep until one of
     /// the `count` (≤ 64) wait words at `waits` may succeed or the counter reaches `deadline`
     /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed.

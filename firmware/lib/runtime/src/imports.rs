@@ -92,6 +92,11 @@ impl Interfaces {
         Interfaces(self.0 | interface.bit())
     }
 
+    /// The set as bits, one per interface in [`Interface::ALL`] order.
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
     /// Whether the set is empty.
     pub const fn is_empty(self) -> bool {
         self.0 == 0

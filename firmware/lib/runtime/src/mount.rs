@@ -114,8 +114,11 @@ pub(crate) fn check_objects(
             found: caps.len(),
         });
     }
+    // By name: a component host mounts its one component from a manifest of just that one,
+    // with the table (and index) it has in the whole system.
     for (position, component) in caps.iter().enumerate() {
-        if component.component().get() != position {
+        let expected = manifest.components.get(position).map(|c| c.name.as_str());
+        if expected != Some(component.name()) {
             return Err(MountError::CapsOrder {
                 position,
                 component: component.name().into(),

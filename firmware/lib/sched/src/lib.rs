@@ -466,6 +466,19 @@ impl Scheduler {
         self.settle(task, TaskState::Finished)
     }
 
+    /// `task`, blocked or sleeping, is ready now (what it waited for may have happened — e.g.
+    /// one of several things a process waits on in the kernel). False if it was neither.
+    pub fn wake(&mut self, task: TaskId) -> bool {
+        let index = task.index();
+        match self.tasks.get(index).map(|t| t.state) {
+            Some(TaskState::Blocked(_) | TaskState::Sleeping { .. }) => {
+                self.make_ready(index);
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// `wait` may now succeed: every task blocked on it is ready. Returns how many woke.
     pub fn notify(&mut self, wait: WaitOn) -> usize {
         let mut woken = 0usize;

@@ -400,3 +400,22 @@ fn time_used_at_one_priority_does_not_push_back_a_waker_at_another() {
     let (picks, _) = run_timed(&mut scheduler, clock, 20, |_| 1);
     assert!((9..=11).contains(&count(&picks, 2)), "{picks:?}");
 }
+
+#[test]
+fn wake_readies_a_sleeping_or_blocked_task_and_nothing_else() {
+    let mut s = Scheduler::new(1000);
+    let c = s.add_component(RestartPolicy::Never, 0);
+    let t = s.add_task(c, 4);
+    assert_eq!(s.pick(0), Some(t));
+    assert!(s.sleep(t, u64::MAX, 0));
+    assert_eq!(s.pick(1), None);
+    assert!(s.wake(t));
+    assert_eq!(s.state(t), Some(TaskState::Ready));
+    assert!(!s.wake(t), "a ready task is not woken again");
+    assert_eq!(s.pick(2), Some(t));
+    assert!(s.block(t, WaitOn::Receive(ruvix_caps::QueueId(0))));
+    assert!(s.wake(t));
+    assert_eq!(s.pick(3), Some(t));
+    assert!(s.finish(t));
+    assert!(!s.wake(t), "a finished task stays finished");
+}
