@@ -12,6 +12,8 @@
 
 extern crate alloc;
 
+#[cfg(feature = "fault-injection")]
+mod inject;
 mod platform;
 mod queues;
 mod svc;
@@ -111,6 +113,8 @@ extern "C" fn host_main(boot: u64) -> ! {
     }
     // This process runs only its own component, and restarts are the kernel's business.
     let mut decl = manifest.components.swap_remove(index);
+    #[cfg(feature = "fault-injection")]
+    let attack_name = decl.name.clone();
     decl.restart = RestartPolicy::Never;
     manifest.components = vec![decl];
 
@@ -150,6 +154,8 @@ extern "C" fn host_main(boot: u64) -> ! {
         }
         Err(error) => svc::mount_failed(&error.to_string()),
     };
+    #[cfg(feature = "fault-injection")]
+    inject::attack(&attack_name, info);
     run(&mut runtime)
 }
 

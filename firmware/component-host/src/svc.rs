@@ -120,3 +120,25 @@ pub fn wait(waits: &[u32], deadline: u64) -> Result<u64, Status> {
         (code, _) => Err(status(code)),
     }
 }
+
+/// Fault injection: the raw calls, with arguments as they come.
+#[cfg(feature = "fault-injection")]
+pub fn log_raw(level: u64, ptr: u64, len: u64) -> Status {
+    status(svc!(call::LOG, level, ptr, len).0)
+}
+
+#[cfg(feature = "fault-injection")]
+pub fn send_raw(handle: u64, ptr: u64, len: u64) -> Status {
+    status(svc!(call::SEND, handle, ptr, len).0)
+}
+
+#[cfg(feature = "fault-injection")]
+pub fn wait_raw(ptr: u64, count: u64, deadline: u64) -> Status {
+    status(svc!(call::WAIT, ptr, count, deadline).0)
+}
+
+/// A call number the kernel does not know.
+#[cfg(feature = "fault-injection")]
+pub fn unknown() -> Status {
+    status(svc!(999, 0u64, 0u64, 0u64).0)
+}

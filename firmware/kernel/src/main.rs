@@ -37,15 +37,16 @@ extern "C" fn kernel_main(dtb: u64, entry_counter: u64) -> ! {
     boot::run_system(system)
 }
 
-/// Whether stage 3 starts the components as EL0 processes: test images do when the
-/// semihosting command line has the word `processes` (the process model is being completed).
+/// Whether stage 3 starts the components as EL0 processes (always, except in a test image
+/// whose semihosting command line has the word `in-kernel`: the old runtime at EL1, kept
+/// while it is being retired).
 fn components_as_processes() -> bool {
     #[cfg(feature = "qemu-test")]
     {
         let mut buffer = [0u8; 256];
-        board::arch::semihosting::command_line(&mut buffer)
-            .is_some_and(|line| line.split_whitespace().any(|w| w == "processes"))
+        !board::arch::semihosting::command_line(&mut buffer)
+            .is_some_and(|line| line.split_whitespace().any(|w| w == "in-kernel"))
     }
     #[cfg(not(feature = "qemu-test"))]
-    false
+    true
 }

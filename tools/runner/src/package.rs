@@ -43,6 +43,17 @@ pub const FLOOD_MANIFESTS: [&str; 2] = ["components/flood-low.toml", "components
 pub const FLOODERS: [&str; 3] = ["spinner", "clock-flooder", "poll-flooder"];
 /// The demo's pipeline beside log flooders and the crasher (the QEMU log-budget tests).
 pub const LOG_FLOOD_MANIFEST: &str = "components/log-flood.toml";
+/// The demo's pipeline beside components whose host attacks (the QEMU isolation tests; the
+/// attacks run only in test images).
+pub const ATTACK_MANIFEST: &str = "components/attacks.toml";
+/// The attackers of [`ATTACK_MANIFEST`] that must fault, with the mapping each report names.
+pub const FAULTING_ATTACKS: [(&str, &str); 5] = [
+    ("inject-peer-heap", "outside the user window"),
+    ("inject-peer-region", "outside the user window"),
+    ("inject-ro-region", "in region summary (ro)"),
+    ("inject-kernel", "outside the user window"),
+    ("inject-exec-heap", "in its heap (rw)"),
+];
 
 fn run(command: &mut Command, what: &str) -> Result<()> {
     let status = command
@@ -174,6 +185,7 @@ pub fn prepare() -> Result<PathBuf> {
         pack(manifest)?;
     }
     pack(LOG_FLOOD_MANIFEST)?;
+    pack(ATTACK_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -158,6 +158,7 @@ impl Processes {
                 reason: format!("capability replica: {e}"),
             })?;
             let module = wasm.get(index).copied().unwrap_or_default();
+            let probes = probes(&processes, regions, &caps);
             let space = UserSpace::new(
                 &host,
                 &decl.name,
@@ -168,6 +169,7 @@ impl Processes {
                     capabilities: &replica,
                     module,
                     counter_hz,
+                    probes,
                 },
                 decl.memory_bytes()
                     .saturating_mul(2)
@@ -464,6 +466,29 @@ impl Processes {
             }
         }
     }
+}
+
+/// What a test image's fault-injection hook aims at: the previous process's heap, a region
+/// this component does not hold, the kernel's code. Nothing in other images.
+fn probes(
+    earlier: &[Process],
+    regions: &[RegionPlacement],
+    caps: &ComponentCaps,
+) -> [u64; ruvix_process_abi::PROBES] {
+    let mut probes = [0; ruvix_process_abi::PROBES];
+    if cfg!(feature = "qemu-test") {
+        probes[ruvix_process_abi::PROBE_PEER_HEAP] = earlier
+            .last()
+            .and_then(|p| p.space.heap_phys())
+            .unwrap_or(0);
+        probes[ruvix_process_abi::PROBE_PEER_REGION] = regions
+            .iter()
+            .enumerate()
+            .find(|(id, _)| space::region_rights(caps, *id).is_none())
+            .map_or(0, |(_, r)| r.phys);
+        probes[ruvix_process_abi::PROBE_KERNEL] = board::layout::get().text.start;
+    }
+    probes
 }
 
 /// Reason codes in witness task events (as the in-kernel runtime's).

@@ -45,6 +45,8 @@ pub struct Inputs<'a> {
     pub capabilities: &'a [u8],
     pub module: &'a [u8],
     pub counter_hz: u64,
+    /// What the fault-injection hook of test images aims at (`BootInfo::probes`).
+    pub probes: [u64; ruvix_process_abi::PROBES],
 }
 
 /// A range of the process's own memory the kernel may copy from (and to, if writable).
@@ -266,6 +268,7 @@ impl UserSpace {
         info.heap_base = layout::HEAP_BASE;
         info.heap_size = heap_len;
         info.region_count = regions.len() as u64;
+        info.probes = inputs.probes;
         let mut pages = UserPages::zeroed(total).ok_or_else(|| no_memory("inputs"))?;
         pages.write_value(0, &info);
         pages.write(manifest.offset, inputs.manifest);
@@ -311,6 +314,12 @@ impl UserSpace {
     pub fn footprint(&self) -> (u64, u64) {
         let private = self.private.iter().map(UserPages::len).sum();
         (private, (TABLE_FRAMES as u64) * layout::PAGE_SIZE)
+    }
+
+    /// Physical address of its heap.
+    pub fn heap_phys(&self) -> Option<u64> {
+        let area = self.areas.iter().find(|a| a.va == layout::HEAP_BASE)?;
+        self.pages(area).map(UserPages::phys)
     }
 
     pub fn asid(&self) -> u8 {
@@ -426,7 +435,7 @@ impl Drop for UserSpace {
 }
 
 /// The rights `caps` holds region `id` with, if it holds it.
-fn region_rights(caps: &ComponentCaps, id: usize) -> Option<Rights> {
+pub fn region_rights(caps: &ComponentCaps, id: usize) -> Option<Rights> {
     let id = RegionId(u32::try_from(id).ok()?);
     caps.table()
         .iter()

@@ -101,7 +101,19 @@ pub struct BootInfo {
     pub region_count: u64,
     /// Every region of the system, by `RegionId`.
     pub regions: [RegionSlot; MAX_REGIONS],
+    /// Test images only (0 otherwise): addresses the component host's fault-injection hook
+    /// tries to reach although it must not — see [`PROBE_PEER_HEAP`] and the others.
+    pub probes: [u64; PROBES],
 }
+
+/// How many probe addresses [`BootInfo::probes`] has.
+pub const PROBES: usize = 3;
+/// `probes[PROBE_PEER_HEAP]`: the physical address of another process's heap.
+pub const PROBE_PEER_HEAP: usize = 0;
+/// `probes[PROBE_PEER_REGION]`: the physical address of a region this component was not granted.
+pub const PROBE_PEER_REGION: usize = 1;
+/// `probes[PROBE_KERNEL]`: the physical address of the kernel's code.
+pub const PROBE_KERNEL: usize = 2;
 
 impl BootInfo {
     /// An empty page (magic set, nothing else).
@@ -121,6 +133,7 @@ impl BootInfo {
                 size: 0,
                 flags: 0,
             }; MAX_REGIONS],
+            probes: [0; PROBES],
         }
     }
 }

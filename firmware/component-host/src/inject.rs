@@ -1,0 +1,116 @@
+//! Fault injection (test images only, feature `fault-injection`): a component named
+//! `inject-<attack>` in the manifest makes this host — outside wasm, past every software check
+//! of the runtime — do one thing the process must not be able to do, right after mount. The
+//! MMU (or the kernel's checks, for supervisor calls) must stop each, ending only this process
+//! (or refusing the call); the QEMU tests read the kernel's fault reports.
+
+use alloc::format;
+
+use ruvix_process_abi::{
+    BootInfo, PROBE_KERNEL, PROBE_PEER_HEAP, PROBE_PEER_REGION, REGION_HELD, REGION_WRITABLE,
+    Status, layout,
+};
+
+use crate::svc;
+
+/// Runs the attack `name` names, if it names one.
+pub fn attack(name: &str, info: &BootInfo) {
+    let Some(attack) = name.strip_prefix("inject-") else {
+        return;
+    };
+    match attack {
+        "peer-heap" => load("another process's heap", info.probes[PROBE_PEER_HEAP]),
+        "peer-region" => store(
+            "a region granted to another component",
+            info.probes[PROBE_PEER_REGION],
+        ),
+        "ro-region" => {
+            let held_ro = info
+                .regions
+                .iter()
+                .find(|r| r.flags & REGION_HELD != 0 && r.flags & REGION_WRITABLE == 0);
+            match held_ro {
+                Some(region) => store("a region it holds read-only", region.address),
+                None => note("no read-only region to write"),
+            }
+        }
+        "kernel" => load("kernel memory", info.probes[PROBE_KERNEL]),
+        "exec-heap" => jump("its own heap", layout::HEAP_BASE),
+        "loop" => {
+            note("looping for ever outside wasm, without fuel");
+            loop {
+                core::hint::spin_loop();
+            }
+        }
+        "bad-svc" => bad_calls(),
+        _ => note("unknown attack"),
+    }
+}
+
+fn note(text: &str) {
+    let _ = svc::log(2, &format!("inject: {text}"));
+}
+
+fn load(what: &str, address: u64) {
+    note(&format!("load from {what} at {address:#x}"));
+    // SAFETY: deliberately not: this must fault the process (the point of the test).
+    let value = unsafe { core::ptr::read_volatile(address as *const u64) };
+    note(&format!(
+        "load from {what} returned {value:#x}: NOT CONFINED"
+    ));
+}
+
+fn store(what: &str, address: u64) {
+    note(&format!("store to {what} at {address:#x}"));
+    // SAFETY: deliberately not: this must fault the process.
+    unsafe { core::ptr::write_volatile(address as *mut u64, 0x0bad_0bad_0bad_0bad) };
+    note(&format!("store to {what} succeeded: NOT CONFINED"));
+}
+
+fn jump(what: &str, address: u64) {
+    note(&format!("jump into {what} at {address:#x}"));
+    // SAFETY: deliberately not: the page is never executable at EL0, so this must fault.
+    let function: extern "C" fn() = unsafe { core::mem::transmute(address as usize) };
+    function();
+    note(&format!("jump into {what} returned: NOT CONFINED"));
+}
+
+/// Supervisor calls with every bad argument: each must be refused with an error.
+fn bad_calls() {
+    let kernel = 0x80000u64;
+    let checks: [(&str, Status, Status); 6] = [
+        (
+            "log from kernel memory",
+            svc::log_raw(1, kernel, 16),
+            Status::BadPointer,
+        ),
+        ("log at level 9", svc::log(9, "x"), Status::BadArgument),
+        (
+            "log from an unmapped address",
+            svc::log_raw(1, 0x10, 8),
+            Status::BadPointer,
+        ),
+        (
+            "send on a handle it does not have",
+            svc::send_raw(1000, 0x10, 8),
+            Status::BadHandle,
+        ),
+        (
+            "wait on 1000 words",
+            svc::wait_raw(layout::HEAP_BASE, 1000, 0),
+            Status::BadArgument,
+        ),
+        ("call number 999", svc::unknown(), Status::UnknownCall),
+    ];
+    let mut failed = 0;
+    for (what, got, expected) in checks {
+        if got != expected {
+            failed += 1;
+            note(&format!("bad-svc: {what}: got {got}, expected {expected}"));
+        }
+    }
+    note(&format!(
+        "bad-svc: {} bad calls, {failed} not refused as expected",
+        checks.len()
+    ));
+}
