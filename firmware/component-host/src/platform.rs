@@ -39,6 +39,10 @@ impl Platform for HostPlatform {
         let _ = svc::log(level as u64, message);
     }
 
+    fn log_dropped(&mut self, _component: &str) {
+        svc::log_dropped();
+    }
+
     fn mmio_read32(&mut self, address: u64) -> u32 {
         // SAFETY: the runtime checked that the word is aligned and inside a region this
         // component holds; the kernel mapped that region here as device memory. Were either

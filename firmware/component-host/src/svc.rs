@@ -76,6 +76,11 @@ pub fn log(level: u64, text: &str) -> Status {
     status(svc!(call::LOG, level, ptr, len).0)
 }
 
+/// A line was dropped over the component's log budget (the kernel counts it).
+pub fn log_dropped() {
+    let _ = svc!(call::LOG_DROPPED, 0u64, 0u64, 0u64);
+}
+
 /// Copies `message` into the queue `handle` sends on.
 pub fn send(handle: u32, message: &[u8]) -> Status {
     let (x0, _) = svc!(

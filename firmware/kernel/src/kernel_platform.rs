@@ -100,6 +100,9 @@ impl Platform for KernelPlatform {
         });
     }
 
+    // The runtime's own counts are the kernel's here (`Runtime::log_counts`).
+    fn log_dropped(&mut self, _component: &str) {}
+
     fn mmio_read32(&mut self, address: u64) -> u32 {
         // SAFETY: the runtime checked that the word is 4-byte aligned and inside an MMIO region
         // the calling component holds a read capability for; stage 3 mapped every such region

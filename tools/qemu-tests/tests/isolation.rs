@@ -66,10 +66,10 @@ fn attacks_fault_only_the_attacker(board: Board) {
     let alone = delivered(&run_system(board, DEMO_MANIFEST));
     let beside = delivered(&run);
     println!("{board:?}: pipeline alone {alone} messages, beside the attackers {beside}");
-    // The looping attacker takes its fair share at the pipeline's priority (one of four
-    // processes): the pipeline keeps most of its throughput.
+    // The attackers that live on (the loop, the counter after the bad calls) run at the least
+    // urgent priority: the pipeline keeps at least 80 % of its throughput.
     assert!(
-        beside * 2 >= alone,
+        beside * 5 >= alone * 4,
         "the pipeline moved {beside} messages beside the attackers, {alone} alone"
     );
     for line in run

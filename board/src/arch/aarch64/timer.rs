@@ -53,12 +53,18 @@ pub fn spin_for(d: Duration) {
 
 static TICK_INTERVAL: AtomicU64 = AtomicU64::new(0);
 static TICKS: AtomicU64 = AtomicU64::new(0);
+/// The next tick on the fixed grid (the compare value may be earlier, for a deadline).
+static NEXT_TICK: AtomicU64 = AtomicU64::new(0);
+/// A one-shot deadline before the next tick (0: none): a process's time slice ends then.
+static DEADLINE: AtomicU64 = AtomicU64::new(0);
 
 /// Start the periodic tick at `hz` interrupts per second. The interrupt controller must
 /// route the timer (see `irq`).
 pub fn start_tick(hz: u32) {
     let interval = frequency() / u64::from(hz.max(1));
     TICK_INTERVAL.store(interval, Ordering::Relaxed);
+    NEXT_TICK.store(counter() + interval, Ordering::Relaxed);
+    DEADLINE.store(0, Ordering::Relaxed);
     CNTP_CVAL_EL0.set(counter() + interval);
     CNTP_CTL_EL0.write(CNTP_CTL_EL0::ENABLE::SET + CNTP_CTL_EL0::IMASK::CLEAR);
 }
@@ -72,21 +78,51 @@ pub fn ticks() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// Called from the IRQ path when the timer fires: re-arm on the fixed grid (so the rate does
-/// not drift with interrupt latency) and count the tick.
+/// An interrupt at counter value `deadline` too, if it comes before the next tick (a
+/// process's time slice ends then); `None` cancels it. The tick keeps its grid.
+pub fn set_deadline(deadline: Option<u64>) {
+    DEADLINE.store(deadline.unwrap_or(0), Ordering::Relaxed);
+    if TICK_INTERVAL.load(Ordering::Relaxed) != 0 {
+        arm();
+    }
+}
+
+/// The compare value: the next tick or the deadline, whichever is first.
+fn arm() {
+    let next = NEXT_TICK.load(Ordering::Relaxed);
+    let deadline = DEADLINE.load(Ordering::Relaxed);
+    let at = if deadline != 0 {
+        next.min(deadline)
+    } else {
+        next
+    };
+    CNTP_CVAL_EL0.set(at);
+}
+
+/// Called from the IRQ path when the timer fires: a deadline passed (it is cleared), or a
+/// tick is due — counted, and the next one put on the fixed grid (so the rate does not drift
+/// with interrupt latency).
 pub(crate) fn handle_tick_interrupt() {
     let interval = TICK_INTERVAL.load(Ordering::Relaxed);
     if interval == 0 {
         stop_tick();
         return;
     }
-    let mut next = CNTP_CVAL_EL0.get() + interval;
     let now = counter();
-    if next <= now {
-        // We fell behind by more than a period (e.g. a long critical section): skip the
-        // missed deadlines rather than firing a burst.
-        next = now + interval - (now - next) % interval;
+    let deadline = DEADLINE.load(Ordering::Relaxed);
+    if deadline != 0 && deadline <= now {
+        DEADLINE.store(0, Ordering::Relaxed);
     }
-    CNTP_CVAL_EL0.set(next);
-    TICKS.fetch_add(1, Ordering::Relaxed);
+    let mut next = NEXT_TICK.load(Ordering::Relaxed);
+    if next <= now {
+        next += interval;
+        if next <= now {
+            // We fell behind by more than a period (e.g. a long critical section): skip the
+            // missed ticks rather than firing a burst.
+            next = now + interval - (now - next) % interval;
+        }
+        NEXT_TICK.store(next, Ordering::Relaxed);
+        TICKS.fetch_add(1, Ordering::Relaxed);
+    }
+    arm();
 }

@@ -182,11 +182,31 @@ fn print_statistics_lines(system: &stage3_mount::System) {
 /// included) and the queues.
 fn print_process_statistics(processes: &crate::process::Processes) {
     for process in &processes.processes {
+        let s = process.stats;
+        defmt::info!(
+            "stats: process {=str}: {=u64} slices, {=u64} preempted, {=u64} waits, {=u64} supervisor calls, {=u64} faults",
+            process.name.as_str(),
+            s.slices,
+            s.preempted,
+            s.waits,
+            s.calls,
+            s.faults
+        );
+    }
+    for process in &processes.processes {
         defmt::info!(
             "stats: component {=str}: {=u64} ticks used, {=u32} restarts",
             process.name.as_str(),
             process.used_ticks,
             process.restarts
+        );
+    }
+    for process in &processes.processes {
+        defmt::info!(
+            "stats: log budget {=str}: {=u64} lines written, {=u64} dropped over budget",
+            process.name.as_str(),
+            process.stats.log_lines,
+            process.stats.log_dropped
         );
     }
     print_queue_statistics(&processes.queue_stats());

@@ -39,6 +39,9 @@ pub const ENGINE_HEAP: u64 = 2 << 20;
 pub const STACK_SIZE: u64 = 512 << 10;
 /// A process's time slice when the manifest names none.
 pub const DEFAULT_SLICE_MS: u64 = 10;
+/// The slice of a process run for its guaranteed share (it is not the most urgent): short, so
+/// that the share stays small beside the work that is.
+pub const SHARE_SLICE_US: u64 = 500;
 
 /// Why the processes could not be started.
 #[derive(Debug)]
@@ -106,12 +109,33 @@ pub struct Process {
     pub used_ticks: u64,
     pub restarts: u32,
     pub mount_ticks: u64,
+    pub stats: ProcessStats,
+}
+
+/// What the kernel counted for a process.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcessStats {
+    /// Times it was picked to run.
+    pub slices: u64,
+    /// Runs that ended by the timer (slice spent, or a more urgent process ready).
+    pub preempted: u64,
+    /// Runs that ended in `wait`.
+    pub waits: u64,
+    /// Supervisor calls it made.
+    pub calls: u64,
+    /// Faults (EL0 exceptions, traps reported by its host).
+    pub faults: u64,
+    /// Log lines it wrote, and lines its host dropped over the component's log budget.
+    pub log_lines: u64,
+    pub log_dropped: u64,
 }
 
 /// How one run of a process ended, for the scheduler.
 enum RunEnd {
-    /// Slice spent or yielded: ready again.
+    /// Back from mount: ready.
     Ready,
+    /// Its slice is spent (or a more urgent process is ready): ready again.
+    Preempted,
     /// Waiting in the kernel.
     Waiting,
     /// Ended normally.
@@ -200,6 +224,7 @@ impl Processes {
                 used_ticks: 0,
                 restarts: 0,
                 mount_ticks: 0,
+                stats: ProcessStats::default(),
             });
         }
         let mut system = Processes {
@@ -255,7 +280,15 @@ impl Processes {
             process.context.x[1] = satisfied;
             process.state = State::Running;
         }
-        let end = self.run_process(index, Some(now));
+        let slice = if self.scheduler.picked_for_share() {
+            self.counter_hz * SHARE_SLICE_US / 1_000_000
+        } else {
+            self.processes[index].slice_ticks
+        };
+        self.processes[index].stats.slices += 1;
+        board::timer::set_deadline(Some(now.saturating_add(slice)));
+        let end = self.run_process(index, Some((now, slice)));
+        board::timer::set_deadline(None);
         let ticks = board::timer::counter().wrapping_sub(now);
         self.scheduler.charge(task, ticks);
         let process = &mut self.processes[index];
@@ -264,7 +297,11 @@ impl Processes {
             RunEnd::Ready => {
                 self.scheduler.ready(task);
             }
-            RunEnd::Waiting => {}
+            RunEnd::Preempted => {
+                process.stats.preempted += 1;
+                self.scheduler.ready(task);
+            }
+            RunEnd::Waiting => process.stats.waits += 1,
             RunEnd::Finished => {
                 process.state = State::Finished;
                 self.scheduler.finish(task);
@@ -279,9 +316,9 @@ impl Processes {
         self.scheduler.next_wakeup()
     }
 
-    /// Runs process `index` from where it stopped until its slice (from `slice_start`; none
-    /// while mounting) is spent or it waits, yields, ends or faults.
-    fn run_process(&mut self, index: usize, slice_start: Option<u64>) -> RunEnd {
+    /// Runs process `index` from where it stopped until its slice (start and length; none
+    /// while mounting) is spent, a more urgent process is ready, or it waits, ends or faults.
+    fn run_process(&mut self, index: usize, slice: Option<(u64, u64)>) -> RunEnd {
         loop {
             let process = &mut self.processes[index];
             let ttbr0 = process.space.ttbr0();
@@ -290,8 +327,26 @@ impl Processes {
             // is its own and starts (or resumes) inside them.
             let exit = unsafe { el0::run(&mut process.context, ttbr0) };
             match exit {
-                Exit::Svc(number) => match self.supervisor_call(index, number) {
-                    svc::Next::Resume => {}
+                Exit::Svc(number) => match {
+                    self.processes[index].stats.calls += 1;
+                    self.supervisor_call(index, number)
+                } {
+                    svc::Next::Resume => {
+                        // A call that woke a more urgent process (a message it waited for)
+                        // ends the run now rather than at the next interrupt.
+                        if slice.is_some() {
+                            let priority = self
+                                .scheduler
+                                .priority(self.processes[index].task)
+                                .unwrap_or(u8::MAX);
+                            if self
+                                .scheduler
+                                .more_urgent_ready(priority, board::timer::counter())
+                            {
+                                return RunEnd::Preempted;
+                            }
+                        }
+                    }
                     svc::Next::Wait => return RunEnd::Waiting,
                     svc::Next::Mounted => {
                         self.processes[index].state = State::Running;
@@ -302,11 +357,18 @@ impl Processes {
                     svc::Next::MountFailed(text) => return RunEnd::MountFailed(text),
                 },
                 Exit::Interrupt => {
-                    let process = &self.processes[index];
-                    if let Some(start) = slice_start
-                        && board::timer::counter().wrapping_sub(start) >= process.slice_ticks
+                    let Some((start, length)) = slice else {
+                        continue;
+                    };
+                    let now = board::timer::counter();
+                    let priority = self
+                        .scheduler
+                        .priority(self.processes[index].task)
+                        .unwrap_or(u8::MAX);
+                    if now.wrapping_sub(start) >= length
+                        || self.scheduler.more_urgent_ready(priority, now)
                     {
-                        return RunEnd::Ready;
+                        return RunEnd::Preempted;
                     }
                 }
                 Exit::Fault { class } => {
@@ -345,6 +407,7 @@ impl Processes {
         let now = board::timer::counter();
         let process = &mut self.processes[index];
         process.state = State::Down;
+        process.stats.faults += 1;
         defmt::warn!("fault: {=str}", report);
         let event = |reason, process: &Process| {
             TaskEvent {

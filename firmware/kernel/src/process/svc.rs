@@ -64,7 +64,21 @@ impl Processes {
                 }
                 (Status::Ok, 0, Next::Resume)
             }
-            call::LOG => (self.log(index, a, b, c), 0, Next::Resume),
+            call::LOG => {
+                let status = self.log(index, a, b, c);
+                if status == Status::Ok
+                    && let Some(p) = self.processes.get_mut(index)
+                {
+                    p.stats.log_lines += 1;
+                }
+                (status, 0, Next::Resume)
+            }
+            call::LOG_DROPPED => {
+                if let Some(p) = self.processes.get_mut(index) {
+                    p.stats.log_dropped += 1;
+                }
+                (Status::Ok, 0, Next::Resume)
+            }
             call::SEND => (self.send(index, a, b, c), 0, Next::Resume),
             call::FRONT_LEN => match self.front(index, a) {
                 Ok(len) => (Status::Ok, len as u64, Next::Resume),

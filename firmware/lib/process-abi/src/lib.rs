@@ -159,6 +159,9 @@ pub mod call {
     pub const EVENT: u16 = 4;
     /// `log(level, text, len)`: one console line (`log.write`); needs the `log` capability.
     pub const LOG: u16 = 10;
+    /// `log_dropped()`: the host dropped one line over the component's log budget (counted by
+    /// the kernel, which prints the counts).
+    pub const LOG_DROPPED: u16 = 12;
     /// `send(handle, message, len)`: copies a message into the queue whose send end `handle`
     /// names; `WouldBlock` when full.
     pub const SEND: u16 = 20;

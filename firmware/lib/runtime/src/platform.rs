@@ -25,6 +25,11 @@ pub trait Platform {
     /// cut to [`crate::MAX_LOG_LINE`] bytes, without a newline.
     fn log(&mut self, component: &str, level: LogLevel, message: &str);
 
+    /// A line of `component`'s was dropped over its log budget (the runtime counts it too:
+    /// [`crate::Runtime::log_counts`]); a platform that keeps its own counts — the kernel,
+    /// when the runtime runs in a process — learns of it here.
+    fn log_dropped(&mut self, component: &str);
+
     /// A single aligned 32-bit volatile read of device memory at the absolute physical address
     /// `address`. The runtime has checked that the word lies inside an MMIO region the calling
     /// component may read, and that `address` is a multiple of 4.

@@ -31,6 +31,14 @@ fn flooders_are_held_to_their_budgets() {
                 // What got through is what the kernel log saw.
                 let logged = runtime.platform().lines(name).len() as u64;
                 assert_eq!(logged, counts.written, "{name}");
+                // ... and every drop was reported to the platform too.
+                let reported = runtime
+                    .platform()
+                    .dropped_logs
+                    .iter()
+                    .filter(|c| c == &name)
+                    .count() as u64;
+                assert_eq!(reported, counts.dropped, "{name}");
             } else {
                 assert_eq!(counts.dropped, 0, "{name}: {counts:?}");
             }

@@ -228,6 +228,8 @@ pub struct Scheduler {
     vclock: [u64; PRIORITIES],
     /// Slices started so far.
     slices: u64,
+    /// Whether the latest pick was a guaranteed-share one (a starved task, not the most urgent).
+    share_pick: bool,
 }
 
 impl Scheduler {
@@ -241,6 +243,7 @@ impl Scheduler {
             clock: 0,
             vclock: [0; PRIORITIES],
             slices: 0,
+            share_pick: false,
         }
     }
 
@@ -335,7 +338,9 @@ impl Scheduler {
                 self.make_ready(index);
             }
         }
-        let index = self.starved().or_else(|| self.fairest_urgent())?;
+        let starved = self.starved();
+        self.share_pick = starved.is_some();
+        let index = starved.or_else(|| self.fairest_urgent())?;
         // Slices count from 1: a task that never ran (0) is the least recent.
         self.slices = self.slices.saturating_add(1);
         let task = self.tasks.get_mut(index)?;
@@ -349,6 +354,26 @@ impl Scheduler {
             *vclock = (*vclock).max(component.vtime);
         }
         Some(TaskId(u32::try_from(index).ok()?))
+    }
+
+    /// Whether the latest [`Scheduler::pick`] ran a task for its guaranteed share (it had
+    /// waited the whole period) rather than as the most urgent: the caller keeps such a slice
+    /// short.
+    pub fn picked_for_share(&self) -> bool {
+        self.share_pick
+    }
+
+    /// Whether a task more urgent than `priority` is ready at `now` (or a sleeper more urgent
+    /// is due): the running one should make way.
+    pub fn more_urgent_ready(&self, priority: u8, now: u64) -> bool {
+        self.tasks.iter().any(|t| {
+            t.priority < priority
+                && match t.state {
+                    TaskState::Ready => true,
+                    TaskState::Sleeping { until } => until <= now,
+                    _ => false,
+                }
+        })
     }
 
     /// The ready task that has waited longest, if it has waited the guaranteed-share period.

@@ -419,3 +419,34 @@ fn wake_readies_a_sleeping_or_blocked_task_and_nothing_else() {
     assert!(s.finish(t));
     assert!(!s.wake(t), "a finished task stays finished");
 }
+
+#[test]
+fn a_share_pick_is_reported_and_urgent_work_is_seen() {
+    let hz = 1000;
+    let mut s = Scheduler::new(hz);
+    let urgent = s.add_component(RestartPolicy::Never, 0);
+    let low = s.add_component(RestartPolicy::Never, 0);
+    let u = s.add_task(urgent, 4);
+    let l = s.add_task(low, 15);
+    assert_eq!(s.pick(0), Some(u));
+    assert!(!s.picked_for_share());
+    assert!(
+        !s.more_urgent_ready(4, 0),
+        "nothing is more urgent than the urgent one"
+    );
+    s.charge(u, 1);
+    assert!(s.ready(u));
+    // The low task has waited a whole guarantee period: it runs, as a share pick.
+    let later = ms_to_ticks(GUARANTEED_SHARE_MS, hz) + 1;
+    assert_eq!(s.pick(later), Some(l));
+    assert!(s.picked_for_share());
+    assert!(s.more_urgent_ready(15, later), "the urgent task is ready");
+    s.charge(l, 1);
+    assert!(s.ready(l));
+    // The urgent one has waited as long meanwhile: it comes next.
+    assert_eq!(s.pick(later + 1), Some(u));
+    // A sleeper that is due counts as ready.
+    assert!(s.sleep(u, later + 10, later + 1));
+    assert!(!s.more_urgent_ready(15, later + 5));
+    assert!(s.more_urgent_ready(15, later + 10));
+}

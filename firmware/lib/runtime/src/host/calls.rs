@@ -362,6 +362,7 @@ pub(crate) fn log_write<P: Platform>(
                 // Over budget: the line is dropped and counted, the call still succeeds, and
                 // the task waits until its bucket has a line again — a flood costs the
                 // flooder its time, not the others theirs.
+                shared.platform.log_dropped(state.caps.name());
                 return Err(HostTrap::Suspend(Suspend::Sleep {
                     until: now.saturating_add(wait),
                     ret,

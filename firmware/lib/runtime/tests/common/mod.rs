@@ -84,6 +84,8 @@ pub struct FakePlatform {
     pub clock: u64,
     /// Every log line: component, level, text.
     pub logs: Vec<(String, LogLevel, String)>,
+    /// Components whose lines were dropped over budget, one entry per line.
+    pub dropped_logs: Vec<String>,
     /// Every event, as displayed, with the clock when it happened.
     pub events: Vec<(u64, String)>,
     pub gpio: Gpio,
@@ -105,6 +107,7 @@ impl FakePlatform {
         FakePlatform {
             clock: 0,
             logs: Vec::new(),
+            dropped_logs: Vec::new(),
             events: Vec::new(),
             gpio: Gpio::new(rpi3_mmio(0x20_0000)),
             ticks_per_second: TICKS_PER_SECOND,
@@ -178,6 +181,10 @@ impl Platform for FakePlatform {
             println!("[{:>10}] {component}: {level}: {message}", self.clock);
         }
         self.logs.push((component.into(), level, message.into()));
+    }
+
+    fn log_dropped(&mut self, component: &str) {
+        self.dropped_logs.push(component.into());
     }
 
     fn mmio_read32(&mut self, address: u64) -> u32 {
