@@ -57,17 +57,18 @@ impl Platform for HostPlatform {
     }
 
     fn read_mapped(&mut self, address: u64, into: &mut [u8]) {
-        // SAFETY: as for `mmio_read32`, for RAM: the range lies in this process's mapping of
-        // the region. Volatile: another process may write the same region at any time.
+        // Volatile: another process may write the same region at any time.
         for (offset, byte) in into.iter_mut().enumerate() {
+            // SAFETY: as for `mmio_read32`, for RAM: the range lies in this process's mapping
+            // of the region.
             *byte = unsafe { core::ptr::read_volatile((address as *const u8).add(offset)) };
         }
     }
 
     fn write_mapped(&mut self, address: u64, data: &[u8]) {
-        // SAFETY: as for `read_mapped`; mapped writable only for an `rw` holder (else this
-        // faults the process, as the MMU is meant to make it).
         for (offset, byte) in data.iter().enumerate() {
+            // SAFETY: as for `read_mapped`; mapped writable only for an `rw` holder (else this
+            // faults the process, as the MMU is meant to make it).
             unsafe { core::ptr::write_volatile((address as *mut u8).add(offset), *byte) };
         }
     }

@@ -5,7 +5,6 @@
 extern crate alloc;
 
 mod boot;
-mod kernel_platform;
 mod panic;
 mod process;
 #[cfg(feature = "qemu-test")]
@@ -21,12 +20,7 @@ extern "C" fn kernel_main(dtb: u64, entry_counter: u64) -> ! {
     let hardware = boot::stage0_hardware::run(dtb, entry_counter);
     let verified = boot::stage1_verify::run(&hardware);
     let kernel = boot::stage2_create::run(&hardware, &verified);
-    let mut system = boot::stage3_mount::run(
-        &verified,
-        kernel,
-        hardware.counter_hz,
-        components_as_processes(),
-    );
+    let mut system = boot::stage3_mount::run(&verified, kernel, hardware.counter_hz);
     boot::stage4_attest::run(&verified, &mut system);
     // The package's bytes may lie in memory the SEC-001 drop unmapped: nothing reads them now.
     drop(verified);
@@ -35,18 +29,4 @@ extern "C" fn kernel_main(dtb: u64, entry_counter: u64) -> ! {
     selftest::run_requested(&hardware, &mut system);
 
     boot::run_system(system)
-}
-
-/// Whether stage 3 starts the components as EL0 processes (always, except in a test image
-/// whose semihosting command line has the word `in-kernel`: the old runtime at EL1, kept
-/// while it is being retired).
-fn components_as_processes() -> bool {
-    #[cfg(feature = "qemu-test")]
-    {
-        let mut buffer = [0u8; 256];
-        !board::arch::semihosting::command_line(&mut buffer)
-            .is_some_and(|line| line.split_whitespace().any(|w| w == "in-kernel"))
-    }
-    #[cfg(not(feature = "qemu-test"))]
-    true
 }

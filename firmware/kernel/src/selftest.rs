@@ -186,7 +186,7 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
         "run: {=u64} ticks elapsed at {=u64} Hz, {=u64} slices",
         elapsed,
         board::timer::frequency(),
-        system.runtime.slices()
+        system.processes.slices()
     );
     defmt::info!(
         "run: {=u64} log bytes queued, {=u64} lines dropped by the ring, during the run",

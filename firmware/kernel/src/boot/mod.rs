@@ -56,9 +56,12 @@ pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
     let mut reports = 0u64;
     let mut next_drop_check = 0;
     loop {
-        if !system.runtime.run_slice() {
+        if !system.processes.run_next() {
             board::console::drain();
+            // Wake for the earliest deadline (a sleep, a restart), not only the next tick.
+            board::timer::set_deadline(system.processes.next_wakeup());
             board::cpu::wait_for_interrupt();
+            board::timer::set_deadline(None);
         }
         let now = board::timer::counter();
         if now >= end {
@@ -86,7 +89,7 @@ fn report_log_drops(system: &stage3_mount::System) {
         return;
     };
     let mut list = heapless::String::<160>::new();
-    let names = system.runtime.component_names();
+    let names = system.processes.processes.iter().map(|p| p.name.as_str());
     for (name, count) in names
         .into_iter()
         .zip(drops.by_source)
@@ -135,47 +138,7 @@ fn print_statistics_lines(system: &stage3_mount::System) {
         system.root.table().len(),
         system.root.table().is_sealed()
     );
-    let runtime = match &system.runtime {
-        stage3_mount::Components::InKernel(runtime) => runtime,
-        stage3_mount::Components::Processes(processes) => {
-            print_process_statistics(processes);
-            return;
-        }
-    };
-    for task in runtime.tasks() {
-        let s = task.stats;
-        defmt::info!(
-            "stats: task {=str}.{=str}: {=u64} slices, {=u64} fuel, {=u64} preempted, {=u64} yields, {=u64}/{=u64} blocked send/receive, {=u64} sleeps, {=u64} faults",
-            task.component,
-            task.export,
-            s.slices,
-            s.fuel,
-            s.preempted,
-            s.yields,
-            s.blocked_send,
-            s.blocked_receive,
-            s.sleeps,
-            s.faults
-        );
-    }
-    // The scheduler's accounting: what each component's slices took, host calls included.
-    for component in runtime.components() {
-        defmt::info!(
-            "stats: component {=str}: {=u64} ticks used, {=u32} restarts",
-            component.name,
-            component.used_ticks,
-            component.restarts
-        );
-    }
-    for (component, counts) in runtime.log_counts() {
-        defmt::info!(
-            "stats: log budget {=str}: {=u64} lines written, {=u64} dropped over budget",
-            component,
-            counts.written,
-            counts.dropped
-        );
-    }
-    print_queue_statistics(&runtime.queue_stats());
+    print_process_statistics(&system.processes);
 }
 
 /// The process model's figures: the kernel's accounting per process (supervisor calls
@@ -225,12 +188,12 @@ fn print_queue_statistics(queues: &[ruvix_queue::QueueStats]) {
 }
 
 fn heartbeat(system: &stage3_mount::System) {
-    let sent: u64 = system.runtime.queue_stats().iter().map(|q| q.sent).sum();
+    let sent: u64 = system.processes.queue_stats().iter().map(|q| q.sent).sum();
     board::console::droppable(ruvix_log_ring::KERNEL_SOURCE, || {
         defmt::info!(
             "running: up {=u64} s, {=u64} slices, {=u64} messages sent",
             board::timer::uptime().as_secs(),
-            system.runtime.slices(),
+            system.processes.slices(),
             sent
         )
     });

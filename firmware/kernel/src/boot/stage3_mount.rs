@@ -1,18 +1,17 @@
-//! Stage 3 — mount (`Stage3Mount` of ruvix-boot, done for real):
+//! Stage 3 — mount (`Stage3Mount` of ruvix-boot, done for real), with the process model:
 //!
 //! 1. *distribute*: each component's capability table is derived from the root's per manifest
 //!    (rights only ever reduced; small integer handles; every grant printed and recorded in
 //!    the witness log);
-//! 2. *mount*: each component is validated, its imports checked against the WIT world, and it
-//!    is instantiated in `wasmi` with its memory limit and fuel metering, linked only to the
-//!    host functions its capabilities allow;
-//! 3. *connect* and *spawn*: queue ends go to the components the wiring names; one task per
-//!    entry point;
-//! 4. *map* and the **SEC-001 drop**: the root keeps only the manifest's minimum set (the mint
-//!    token is consumed, the table sealed), and the boot-time identity map of all RAM and of
-//!    every device window is replaced by the minimal map — kernel, heap, the regions (RO or RW
-//!    as granted, never executable, MMIO as device memory, page by page) and the device pages
-//!    the kernel itself needs. Anything else now faults.
+//! 2. the **SEC-001 drop**: the root keeps only the manifest's minimum set (the mint token is
+//!    consumed, the table sealed), and the boot-time identity map of all RAM and of every
+//!    device window is replaced by the minimal map — kernel, heap, the regions and the device
+//!    pages the kernel itself needs. Anything else now faults;
+//! 3. *processes*: one EL0 process per component (`crate::process`), its regions mapped in its
+//!    own table with its own rights; each then *mounts* its component inside itself, at EL0 —
+//!    validates the module, checks its imports against the WIT world, instantiates it under
+//!    wasmi with its memory limit and fuel metering, linked only to the host functions its
+//!    capabilities allow — and reports back; one task per entry point, queue ends as wired.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -23,7 +22,6 @@ use core::ops::Range;
 
 use ruvix_caps::{BootCapabilitySet, CapError, DistributionError, distribute};
 use ruvix_manifest::{Access, RvfManifest};
-use ruvix_runtime::{MountError, MountReport, RegionBacking, Runtime};
 use ruvix_translation_table::{Access as MapAccess, Attributes, MemoryKind};
 use ruvix_witness::WitnessKind;
 use sha2::{Digest, Sha256};
@@ -31,70 +29,13 @@ use sha2::{Digest, Sha256};
 use super::stage1_verify::VerifiedBoot;
 use super::stage2_create::{KernelObjects, RegionMemory};
 use crate::board;
-use crate::kernel_platform::{KernelPlatform, MappedRegion};
 use crate::process::Processes;
-
-/// What runs the components: the runtime inside the kernel (at EL1), or one EL0 process per
-/// component (the process model, `crate::process`). Test images choose processes with the
-/// word `processes` on the semihosting command line, while the process model is completed.
-pub enum Components {
-    InKernel(Runtime<KernelPlatform>),
-    Processes(Processes),
-}
-
-impl Components {
-    /// The witness log, lent to `f`.
-    pub fn with_witness<R>(&mut self, f: impl FnOnce(&mut ruvix_witness::WitnessLog) -> R) -> R {
-        match self {
-            Components::InKernel(runtime) => f(&mut runtime.platform_mut().witness),
-            Components::Processes(processes) => f(&mut processes.witness),
-        }
-    }
-
-    /// Slices (scheduling decisions) so far.
-    pub fn slices(&self) -> u64 {
-        match self {
-            Components::InKernel(runtime) => runtime.slices(),
-            Components::Processes(processes) => processes.slices(),
-        }
-    }
-
-    /// The counters of every queue.
-    pub fn queue_stats(&self) -> Vec<ruvix_queue::QueueStats> {
-        match self {
-            Components::InKernel(runtime) => runtime.queue_stats(),
-            Components::Processes(processes) => processes.queue_stats(),
-        }
-    }
-
-    /// The components' names, in manifest order.
-    pub fn component_names(&self) -> Vec<&str> {
-        match self {
-            Components::InKernel(runtime) => runtime.components().map(|c| c.name).collect(),
-            Components::Processes(processes) => processes
-                .processes
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect(),
-        }
-    }
-
-    /// Runs one slice; false if nothing was ready.
-    pub fn run_slice(&mut self) -> bool {
-        match self {
-            Components::InKernel(runtime) => {
-                matches!(runtime.run_slice(), ruvix_runtime::Step::Ran { .. })
-            }
-            Components::Processes(processes) => processes.run_next(),
-        }
-    }
-}
 
 /// The running system after stage 3.
 pub struct System {
-    pub runtime: Components,
+    pub processes: Processes,
     pub root: BootCapabilitySet,
-    pub report: MountReport,
+    pub report: MountSummary,
     /// SHA-256 of every capability table: each component's, then the root's after the drop.
     pub capability_table_sha256: [u8; 32],
     /// SHA-256 of the region layout (name, kind, physical range of each region).
@@ -108,9 +49,15 @@ pub struct System {
     pub platform_id: u64,
 }
 
+/// What stage 3 mounted.
+pub struct MountSummary {
+    pub components_mounted: usize,
+    pub tasks_spawned: usize,
+    pub queues_connected: usize,
+}
+
 pub enum MountFailure {
     Distribute(DistributionError),
-    Mount(MountError),
     Drop(CapError),
     NoToken,
     Map(board::mmu::MmuError),
@@ -121,7 +68,6 @@ impl fmt::Display for MountFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MountFailure::Distribute(e) => write!(f, "distributing capabilities: {e}"),
-            MountFailure::Mount(e) => write!(f, "{e}"),
             MountFailure::Drop(e) => write!(f, "SEC-001 drop: {e}"),
             MountFailure::NoToken => f.write_str("SEC-001 drop: the mint token is gone"),
             MountFailure::Map(e) => write!(f, "SEC-001 map: {e}"),
@@ -130,19 +76,9 @@ impl fmt::Display for MountFailure {
     }
 }
 
-pub fn run(
-    verified: &VerifiedBoot,
-    kernel: KernelObjects,
-    counter_hz: u64,
-    as_processes: bool,
-) -> System {
+pub fn run(verified: &VerifiedBoot, kernel: KernelObjects, counter_hz: u64) -> System {
     let started = board::timer::counter();
-    let mounted = if as_processes {
-        mount_processes(verified, kernel, counter_hz)
-    } else {
-        mount(verified, kernel, counter_hz)
-    };
-    match mounted {
+    match mount(verified, kernel, counter_hz) {
         Ok(system) => {
             let r = &system.report;
             let ticks = board::timer::counter().wrapping_sub(started);
@@ -163,112 +99,9 @@ pub fn run(
     }
 }
 
+/// Distribute, the SEC-001 drop, then one EL0 process per component, each mounting its
+/// component inside itself.
 fn mount(
-    verified: &VerifiedBoot,
-    mut kernel: KernelObjects,
-    counter_hz: u64,
-) -> Result<System, MountFailure> {
-    let manifest = &verified.manifest;
-
-    // 1. distribute
-    let distribution = distribute(kernel.root.table(), manifest, &kernel.objects)
-        .map_err(MountFailure::Distribute)?;
-    defmt::info!(
-        "distribute: {=usize} capabilities to {=usize} components ({=usize} grants, {=usize} regions, {=usize} queue ends)",
-        distribution.capabilities(),
-        distribution.components().len(),
-        distribution.grants(),
-        distribution.regions(),
-        distribution.queue_ends()
-    );
-    let mut capability_hash = Sha256::new();
-    for component in distribution.components() {
-        component
-            .table()
-            .encode(&mut |bytes| capability_hash.update(bytes));
-    }
-
-    // The regions' physical layout, for the minimal map and the attestation.
-    let regions: Vec<Range<u64>> = kernel.regions.iter().map(RegionMemory::range).collect();
-    let region_layout_sha256 = region_layout_hash(manifest, &kernel.regions);
-    let requests = minimal_map(manifest, &kernel.regions);
-
-    // 2. mount (3. connect and spawn happen as the runtime takes the queues and entry points)
-    let wasm: Vec<&[u8]> = verified.package.components().map(|c| c.wasm).collect();
-    let backings = core::mem::take(&mut kernel.regions)
-        .into_iter()
-        .map(|region| match region {
-            RegionMemory::Ram(bytes) => RegionBacking::Ram(bytes),
-            RegionMemory::Mmio { base, size } => RegionBacking::Mmio { base, size },
-        })
-        .collect();
-    let names = manifest.components.iter().map(|c| c.name.clone()).collect();
-    let mapped = manifest
-        .regions
-        .iter()
-        .zip(&regions)
-        .map(|(decl, range)| MappedRegion {
-            name: decl.name.clone(),
-            range: range.clone(),
-            mapped: true,
-        })
-        .collect();
-    let platform = KernelPlatform::new(kernel.witness, counter_hz, names, mapped);
-    let (mut runtime, report) = Runtime::mount(
-        manifest,
-        &wasm,
-        distribution.into_components(),
-        core::mem::take(&mut kernel.queues),
-        backings,
-        platform,
-    )
-    .map_err(MountFailure::Mount)?;
-    for (component, wasm) in report.components.iter().zip(&wasm) {
-        defmt::info!(
-            "mount: {=str}: {=usize} bytes of wasm, {=usize} task(s), {=u64} ticks",
-            component.name.as_str(),
-            wasm.len(),
-            component.tasks,
-            component.ticks
-        );
-    }
-
-    // 4. SEC-001: the root keeps only its minimum; nothing can mint any more.
-    let token = kernel.mint_token.take().ok_or(MountFailure::NoToken)?;
-    kernel
-        .root
-        .reduce_to_minimum(&manifest.root_minimum, token)
-        .map_err(MountFailure::Drop)?;
-    kernel
-        .root
-        .table()
-        .encode(&mut |bytes| capability_hash.update(bytes));
-    // SAFETY: what stage 3 still refers to stays mapped: the kernel, its heap (the runtime,
-    // its modules — wasmi copied what it needs of the package's bytes at mount) and every
-    // region in `requests`. The package itself, possibly a separately loaded initrd outside the
-    // kernel, is not read again (stage 4 uses the hash stage 1 computed).
-    unsafe { board::mmu::drop_boot_map(&requests) }.map_err(MountFailure::Map)?;
-    runtime
-        .platform_mut()
-        .witness
-        .append(board::timer::counter(), WitnessKind::Sec001Drop, &[])
-        .ok();
-    report_drop(manifest, &kernel.root);
-
-    Ok(System {
-        runtime: Components::InKernel(runtime),
-        root: kernel.root,
-        report,
-        capability_table_sha256: capability_hash.finalize().into(),
-        region_layout_sha256,
-        regions,
-        platform_id: kernel.platform_id,
-    })
-}
-
-/// Stage 3 with the process model: distribute, the SEC-001 drop, then one EL0 process per
-/// component, each mounting its component inside itself.
-fn mount_processes(
     verified: &VerifiedBoot,
     mut kernel: KernelObjects,
     counter_hz: u64,
@@ -347,12 +180,10 @@ fn mount_processes(
         counter_hz,
     )
     .map_err(MountFailure::Processes)?;
-    let mut report = MountReport {
+    let mut report = MountSummary {
         components_mounted: 0,
         tasks_spawned: 0,
         queues_connected: processes.queues.len(),
-        components: Vec::new(),
-        ticks: 0,
     };
     for (process, wasm) in processes.processes.iter().zip(&wasm) {
         report.components_mounted += 1;
@@ -367,7 +198,7 @@ fn mount_processes(
     }
     processes.report_memory();
     Ok(System {
-        runtime: Components::Processes(processes),
+        processes,
         root: kernel.root,
         report,
         capability_table_sha256: capability_hash.finalize().into(),
@@ -377,21 +208,20 @@ fn mount_processes(
     })
 }
 
-/// Prints a component's grants and records them in the witness log (as the in-kernel runtime
-/// does at mount).
+/// Prints a component's grants and records them in the witness log.
 fn report_grants(caps: &ruvix_caps::ComponentCaps, witness: &mut ruvix_witness::WitnessLog) {
     for (named, capability) in caps.entries() {
-        let event = ruvix_runtime::RuntimeEvent::Granted {
-            component: caps.name(),
-            name: &named.name,
-            handle: named.handle.0,
-            object: capability.object(),
-            rights: capability.rights(),
-        };
-        let text = format!("{event}");
+        let text = format!(
+            "{}: capability \"{}\" = handle {}: {} ({})",
+            caps.name(),
+            named.name,
+            named.handle.0,
+            capability.object(),
+            capability.rights()
+        );
         defmt::info!("grant: {=str}", text.as_str());
         if let Ok(grant) = ruvix_witness::CapabilityGrant::new(
-            caps.component().0 as u16,
+            caps.component().0,
             named.handle.0,
             capability.object().kind() as u16,
             capability.rights().bits().into(),

@@ -20,11 +20,11 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
         platform_id: system.platform_id,
         boot_ticks: started,
     };
-    let appended = system.runtime.with_witness(|witness| {
-        witness
-            .append_attestation(started, &attestation)
-            .map(|_| ())
-    });
+    let appended = system
+        .processes
+        .witness
+        .append_attestation(started, &attestation)
+        .map(|_| ());
     if let Err(error) = appended {
         defmt::error!(
             "stage 4 attest: failed: witness log: {}",
@@ -50,9 +50,7 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
         attestation.platform_id,
         attestation.boot_ticks
     );
-    system
-        .runtime
-        .with_witness(|witness| dump_witness_log(witness));
+    dump_witness_log(&system.processes.witness);
     super::stage_ok(4, "attest", started);
 }
 

@@ -3,7 +3,7 @@
 //! and the regions it was granted, mapped with its own rights, in a translation table of its
 //! own tagged with an ASID. The kernel keeps the queues and the authoritative capability
 //! tables, answers supervisor calls ([`svc`]), schedules the processes
-//! (`ruvix_runtime::policy`: strict priority, a guaranteed share, fairness by time used) and
+//! (`ruvix_sched`: strict priority, a guaranteed share, fairness by time used) and
 //! preempts one whose time slice is spent. A fault taken from EL0 ends only that process; the
 //! component's restart policy then applies, and a restart re-creates the process from its
 //! blueprint.
@@ -23,7 +23,7 @@ use board::arch::exception::{exception_class_name, fault_status_name};
 use ruvix_caps::ComponentCaps;
 use ruvix_manifest::{RestartPolicy, RvfManifest};
 use ruvix_queue::{Queue, QueueStats};
-use ruvix_runtime::policy::{ComponentState, FaultDecision, Scheduler, StopReason, TaskId};
+use ruvix_sched::{FaultDecision, Scheduler, StopReason, TaskId};
 use ruvix_witness::{TaskEvent, WitnessKind, WitnessLog};
 
 pub use image::HostImage;
@@ -327,35 +327,36 @@ impl Processes {
             // is its own and starts (or resumes) inside them.
             let exit = unsafe { el0::run(&mut process.context, ttbr0) };
             match exit {
-                Exit::Svc(number) => match {
+                Exit::Svc(number) => {
                     self.processes[index].stats.calls += 1;
-                    self.supervisor_call(index, number)
-                } {
-                    svc::Next::Resume => {
-                        // A call that woke a more urgent process (a message it waited for)
-                        // ends the run now rather than at the next interrupt.
-                        if slice.is_some() {
-                            let priority = self
-                                .scheduler
-                                .priority(self.processes[index].task)
-                                .unwrap_or(u8::MAX);
-                            if self
-                                .scheduler
-                                .more_urgent_ready(priority, board::timer::counter())
-                            {
-                                return RunEnd::Preempted;
+                    let next = self.supervisor_call(index, number);
+                    match next {
+                        svc::Next::Resume => {
+                            // A call that woke a more urgent process (a message it waited for)
+                            // ends the run now rather than at the next interrupt.
+                            if slice.is_some() {
+                                let priority = self
+                                    .scheduler
+                                    .priority(self.processes[index].task)
+                                    .unwrap_or(u8::MAX);
+                                if self
+                                    .scheduler
+                                    .more_urgent_ready(priority, board::timer::counter())
+                                {
+                                    return RunEnd::Preempted;
+                                }
                             }
                         }
+                        svc::Next::Wait => return RunEnd::Waiting,
+                        svc::Next::Mounted => {
+                            self.processes[index].state = State::Running;
+                            return RunEnd::Ready;
+                        }
+                        svc::Next::Exit => return RunEnd::Finished,
+                        svc::Next::Fault(text) => return RunEnd::Fault(text),
+                        svc::Next::MountFailed(text) => return RunEnd::MountFailed(text),
                     }
-                    svc::Next::Wait => return RunEnd::Waiting,
-                    svc::Next::Mounted => {
-                        self.processes[index].state = State::Running;
-                        return RunEnd::Ready;
-                    }
-                    svc::Next::Exit => return RunEnd::Finished,
-                    svc::Next::Fault(text) => return RunEnd::Fault(text),
-                    svc::Next::MountFailed(text) => return RunEnd::MountFailed(text),
-                },
+                }
                 Exit::Interrupt => {
                     let Some((start, length)) = slice else {
                         continue;
@@ -499,11 +500,6 @@ impl Processes {
         }
     }
 
-    /// Whether any process is in this state of the scheduler's.
-    pub fn component_state(&self, index: usize) -> Option<ComponentState> {
-        self.scheduler.component_state(index)
-    }
-
     /// Slices the scheduler has started.
     pub fn slices(&self) -> u64 {
         self.scheduler.slices()
@@ -512,11 +508,6 @@ impl Processes {
     /// The counters of every queue.
     pub fn queue_stats(&self) -> Vec<QueueStats> {
         self.queues.iter().map(Queue::stats).collect()
-    }
-
-    /// Ticks per second of the counter.
-    pub fn counter_hz(&self) -> u64 {
-        self.counter_hz
     }
 
     /// Wakes every waiting process one of whose waits may now succeed.

@@ -415,9 +415,7 @@ impl UserSpace {
             let kind = if region.mmio { ", device" } else { "" };
             return format!("in region {} ({rights}{kind})", region.name);
         }
-        if address == layout::STACK_BASE - layout::PAGE_SIZE
-            || (address >= layout::STACK_BASE - layout::PAGE_SIZE && address < layout::STACK_BASE)
-        {
+        if (layout::STACK_BASE - layout::PAGE_SIZE..layout::STACK_BASE).contains(&address) {
             return String::from("in its stack's guard page (unmapped)");
         }
         if !(layout::USER_BASE..layout::USER_END).contains(&address) {

@@ -15,7 +15,7 @@ use super::{Processes, State};
 use crate::board;
 
 /// The longest text a call passes (log lines, fault reports), as the runtime cuts log lines.
-const MAX_TEXT: usize = ruvix_runtime::MAX_LOG_LINE;
+const MAX_TEXT: usize = ruvix_process_abi::MAX_TEXT;
 
 /// What the process does after a call.
 pub enum Next {
@@ -159,7 +159,7 @@ impl Processes {
         let handle = Handle(u32::try_from(handle).map_err(|_| Status::BadHandle)?);
         match process.caps.table().check_queue(handle, rights) {
             Ok((_, queue)) => Ok(queue),
-            Err(error) => Err(call_status(ruvix_runtime::CallError::from(error))),
+            Err(error) => Err(refusal(error)),
         }
     }
 
@@ -300,6 +300,11 @@ pub fn satisfied(queues: &[Queue], words: &[u32]) -> u64 {
     })
 }
 
-fn call_status(error: ruvix_runtime::CallError) -> Status {
-    Status::from_code(u64::from(error.discriminant()) + 1).unwrap_or(Status::Denied)
+/// A refused capability check as the caller sees it (as the runtime's `CallError` does).
+fn refusal(error: ruvix_caps::CapError) -> Status {
+    match error {
+        ruvix_caps::CapError::BadHandle { .. } => Status::BadHandle,
+        ruvix_caps::CapError::WrongKind { .. } => Status::WrongKind,
+        _ => Status::Denied,
+    }
 }

@@ -187,6 +187,10 @@ pub const fn wait_receive(queue: u32) -> u32 {
     (queue << 1) | 1
 }
 
+/// The longest text a call passes (a log line, a fault report); longer ones are cut. The
+/// runtime cuts log lines to the same length (`ruvix_runtime::MAX_LOG_LINE`).
+pub const MAX_TEXT: usize = 512;
+
 /// The most wait words one [`call::WAIT`] takes.
 pub const MAX_WAITS: usize = 64;
 
