@@ -32,7 +32,7 @@ use ruvix_process_abi::{
     BOOT_MAGIC, BootInfo, MAX_WAITS, REGION_HELD, REGION_MMIO, REGION_WRITABLE, layout,
     wait_receive, wait_send,
 };
-use ruvix_runtime::{RegionBacking, Runtime, Step, WaitOn};
+use ruvix_runtime::{RegionBacking, Runtime, SliceOutcome, Step, WaitOn};
 
 use platform::HostPlatform;
 use queues::KernelQueues;
@@ -165,6 +165,11 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
     let mut waits: Vec<WaitOn> = Vec::with_capacity(MAX_WAITS);
     loop {
         match runtime.run_slice() {
+            // `task.yield-now` lets the other processes' tasks run too.
+            Step::Ran {
+                outcome: SliceOutcome::Yielded,
+                ..
+            } => svc::yield_now(),
             Step::Ran { .. } => {}
             Step::Idle { next_wakeup_ticks } => {
                 waits.clear();

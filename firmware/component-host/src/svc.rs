@@ -112,6 +112,11 @@ pub fn receive(handle: u32, target: &mut [u8]) -> Status {
     status(x0)
 }
 
+/// Lets the other ready processes run (a task yielded).
+pub fn yield_now() {
+    let _ = svc!(call::YIELD, 0u64, 0u64, 0u64);
+}
+
 /// Sleeps until one of `waits` may succeed or the counter reaches `deadline`; a bit per wait
 /// word that may now succeed.
 pub fn wait(waits: &[u32], deadline: u64) -> Result<u64, Status> {

@@ -162,10 +162,10 @@ fn misbehaving_components_are_contained(board: Board) {
     run.assert_line("violator: 25 cases, all as expected");
     run.assert_line("denied: violator: call into \"time\" denied: no capability granted");
 
-    // The runaway is preempted at its fuel slice, again and again.
+    // The runaway's process is preempted by the timer, again and again.
     run.assert_line("spinner: start, spinning for ever");
-    let spinner = run.assert_line("stats: task spinner.run:");
-    let preempted = number_after(spinner, " fuel, ");
+    let spinner = run.assert_line("stats: process spinner:");
+    let preempted = number_after(spinner, " slices, ");
     assert!(
         preempted > 10,
         "spinner preempted only {preempted} times: {spinner}"
@@ -222,7 +222,7 @@ fn misbehaving_components_are_contained(board: Board) {
     run.assert_line("sink: 10000 messages received in order (0 lost, 0 duplicated, 0 reordered)");
     assert!(count(&run, "blinky: gpio21 level") >= 4, "\n{}", run.log());
     run.assert_line("counter: ");
-    let sink = run.assert_line("stats: task sink.run:");
+    let sink = run.assert_line("stats: process sink:");
     assert!(sink.ends_with(", 0 faults"), "{sink}");
 }
 

@@ -144,12 +144,12 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
         per_round_trip
     )?;
 
-    // One yield: two tasks yielding to each other.
+    // One switch: two components (processes) yielding to each other.
     let yields_run = boot(board, 1, Some(package_path(BENCH_YIELD_MANIFEST)), true)?;
-    let yields = sum_of(&yields_run.outcome, "stats: task yield-", " preempted, ").max(1);
+    let yields = sum_of(&yields_run.outcome, "stats: process yield-", " preempted, ").max(1);
     writeln!(
         report,
-        "- yield to the next task: {} guest instructions ({yields} yields)",
+        "- switch between two components (a yield, through the kernel): {} guest instructions ({yields} yields)",
         instructions(yields_run.elapsed_ticks, yields_run.counter_hz) / yields
     )?;
 

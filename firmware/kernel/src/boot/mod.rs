@@ -147,10 +147,11 @@ fn print_process_statistics(processes: &crate::process::Processes) {
     for process in &processes.processes {
         let s = process.stats;
         defmt::info!(
-            "stats: process {=str}: {=u64} slices, {=u64} preempted, {=u64} waits, {=u64} supervisor calls, {=u64} faults",
+            "stats: process {=str}: {=u64} slices, {=u64} preempted, {=u64} yields, {=u64} waits, {=u64} supervisor calls, {=u64} faults",
             process.name.as_str(),
             s.slices,
             s.preempted,
+            s.yields,
             s.waits,
             s.calls,
             s.faults

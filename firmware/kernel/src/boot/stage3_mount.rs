@@ -175,7 +175,7 @@ fn mount(
         &modules,
         distribution.into_components(),
         core::mem::take(&mut kernel.queues),
-        &placements,
+        placements,
         kernel.witness,
         counter_hz,
     )

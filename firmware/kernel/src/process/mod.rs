@@ -121,6 +121,8 @@ pub struct ProcessStats {
     pub preempted: u64,
     /// Runs that ended in `wait`.
     pub waits: u64,
+    /// Runs that ended in `yield`.
+    pub yields: u64,
     /// Supervisor calls it made.
     pub calls: u64,
     /// Faults (EL0 exceptions, traps reported by its host).
@@ -136,6 +138,8 @@ enum RunEnd {
     Ready,
     /// Its slice is spent (or a more urgent process is ready): ready again.
     Preempted,
+    /// A task yielded: ready again, after the others.
+    Yielded,
     /// Waiting in the kernel.
     Waiting,
     /// Ended normally.
@@ -150,6 +154,8 @@ enum RunEnd {
 pub struct Processes {
     pub processes: Vec<Process>,
     pub queues: Vec<Queue>,
+    /// The system's regions, by `RegionId`, and whether the kernel's map still holds each.
+    regions: Vec<(RegionPlacement, bool)>,
     scheduler: Scheduler,
     pub witness: WitnessLog,
     counter_hz: u64,
@@ -165,7 +171,7 @@ impl Processes {
         wasm: &[&[u8]],
         components: Vec<ComponentCaps>,
         queues: Vec<Queue>,
-        regions: &[RegionPlacement],
+        regions: Vec<RegionPlacement>,
         witness: WitnessLog,
         counter_hz: u64,
     ) -> Result<Processes, StartError> {
@@ -182,7 +188,7 @@ impl Processes {
                 reason: format!("capability replica: {e}"),
             })?;
             let module = wasm.get(index).copied().unwrap_or_default();
-            let probes = probes(&processes, regions, &caps);
+            let probes = probes(&processes, &regions, &caps);
             let space = UserSpace::new(
                 &host,
                 &decl.name,
@@ -199,7 +205,7 @@ impl Processes {
                     .saturating_mul(2)
                     .saturating_add(ENGINE_HEAP),
                 STACK_SIZE,
-                regions,
+                &regions,
                 &caps,
             )?;
             let component = scheduler.add_component(decl.restart, now);
@@ -230,6 +236,7 @@ impl Processes {
         let mut system = Processes {
             processes,
             queues,
+            regions: regions.into_iter().map(|r| (r, true)).collect(),
             scheduler,
             witness,
             counter_hz,
@@ -301,6 +308,10 @@ impl Processes {
                 process.stats.preempted += 1;
                 self.scheduler.ready(task);
             }
+            RunEnd::Yielded => {
+                process.stats.yields += 1;
+                self.scheduler.ready(task);
+            }
             RunEnd::Waiting => process.stats.waits += 1,
             RunEnd::Finished => {
                 process.state = State::Finished;
@@ -348,6 +359,7 @@ impl Processes {
                             }
                         }
                         svc::Next::Wait => return RunEnd::Waiting,
+                        svc::Next::Yield => return RunEnd::Yielded,
                         svc::Next::Mounted => {
                             self.processes[index].state = State::Running;
                             return RunEnd::Ready;
@@ -443,6 +455,43 @@ impl Processes {
                 );
                 let payload = event(REASON_STOPPED, process);
                 record(&mut self.witness, WitnessKind::TaskStopped, &payload);
+                self.retire_unheld_regions();
+            }
+        }
+    }
+
+    /// Teardown: a region no process that may run again holds is unmapped from the kernel's
+    /// map (the stopped processes' tables that map it are never used again).
+    fn retire_unheld_regions(&mut self) {
+        for (id, (region, mapped)) in self.regions.iter_mut().enumerate() {
+            if !*mapped {
+                continue;
+            }
+            let held = self.processes.iter().any(|p| {
+                !matches!(
+                    self.scheduler.component_state(p.index),
+                    Some(ruvix_sched::ComponentState::Stopped(_))
+                ) && space::region_rights(&p.caps, id).is_some()
+            });
+            if held {
+                continue;
+            }
+            let range = region.phys..region.phys + region.size;
+            // SAFETY: the kernel keeps no reference into region memory (stage 3 let go of it)
+            // and the only processes that map it are stopped for good.
+            match unsafe { board::mmu::unmap_range(range.clone()) } {
+                Ok(()) => {
+                    *mapped = false;
+                    defmt::info!(
+                        "teardown: region {=str} ({=u64:#010x}..{=u64:#010x}) unmapped: no running component holds it",
+                        region.name.as_str(),
+                        range.start,
+                        range.end
+                    );
+                }
+                Err(error) => {
+                    defmt::error!("teardown: region {=str}: {}", region.name.as_str(), error)
+                }
             }
         }
     }

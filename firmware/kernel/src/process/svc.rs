@@ -21,6 +21,8 @@ const MAX_TEXT: usize = ruvix_process_abi::MAX_TEXT;
 pub enum Next {
     /// Returns from the call and goes on.
     Resume,
+    /// It yields the rest of its slice; it stays ready.
+    Yield,
     /// It sleeps in `wait`.
     Wait,
     /// It has mounted its component.
@@ -85,6 +87,7 @@ impl Processes {
                 Err(status) => (status, 0, Next::Resume),
             },
             call::RECEIVE => (self.receive(index, a, b, c), 0, Next::Resume),
+            call::YIELD => (Status::Ok, 0, Next::Yield),
             call::WAIT => match self.wait(index, a, b, c) {
                 Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
                 Ok(None) => (Status::Ok, 0, Next::Wait),

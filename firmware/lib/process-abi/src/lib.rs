@@ -171,6 +171,9 @@ pub mod call {
     /// `receive(handle, buffer, len)`: copies the oldest message (exactly `len` bytes long, as
     /// `front_len` said) into `buffer` and only then removes it.
     pub const RECEIVE: u16 = 22;
+    /// `yield()`: a task yielded (`task.yield-now`): the rest of this slice goes to the other
+    /// ready processes; this one stays ready.
+    pub const YIELD: u16 = 30;
     /// `wait(waits, count, deadline) -> satisfied`: every task is blocked; sleep until one of
     /// the `count` (≤ 64) wait words at `waits` may succeed or the counter reaches `deadline`
     /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed.
