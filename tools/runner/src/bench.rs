@@ -1,16 +1,21 @@
 //! `ruvix-runner bench`: the numbers that describe the firmware's speed and size, measured by
 //! booting the test images under QEMU (both boards):
 //!
-//! - image sizes;
+//! - image sizes: the kernel image, the component host it embeds (the same EL0 program in
+//!   every process), and the kernel without it (the trusted base); per process, the memory the
+//!   kernel gives it;
 //! - stage durations, and stage 0/1 in guest instructions (`-icount shift=0`: one instruction
 //!   per nanosecond of virtual time, so counter ticks × 10⁹ / CNTFRQ = instructions);
 //! - per component: wasm size and mount time (wall-clock ticks and instructions);
 //! - guest instructions for one queue send + receive between two components (bench-queue:
-//!   ping-pong, half a round trip) and for one yield-to-next-task switch (bench-yield);
+//!   ping-pong, half a round trip), for one switch between two components (bench-yield: two
+//!   processes yielding to each other) and for one `regions.read32` of a device register from
+//!   wasm (bench-mmio);
 //! - guest instructions for one null supervisor call round trip from an EL0 process (the
 //!   `el0` scenario);
-//! - the demo pipeline's messages in one guest second (`-icount`) alone and beside the
-//!   flooders at the least urgent priority and at its own, with the flooders' share of time;
+//! - the demo pipeline's messages in one guest second (`-icount`) alone and beside each
+//!   flooder and all three, at the least urgent priority and at its own, with the flooders'
+//!   share of time;
 //! - the demo pipeline's messages per second in QEMU (wall clock).
 //!
 //! Instruction counts are deterministic; wall-clock figures depend on the host.
@@ -26,6 +31,7 @@ use crate::{Board, Outcome, Qemu, image_dir, number_after};
 
 pub const BENCH_QUEUE_MANIFEST: &str = "components/bench-queue.toml";
 pub const BENCH_YIELD_MANIFEST: &str = "components/bench-yield.toml";
+pub const BENCH_MMIO_MANIFEST: &str = "components/bench-mmio.toml";
 
 fn find<'a>(run: &'a Outcome, needle: &str) -> Result<&'a str> {
     run.find(needle)
@@ -79,15 +85,33 @@ fn sum_of(run: &Outcome, prefix: &str, marker: &str) -> u64 {
 fn bench_board(board: Board, report: &mut String) -> Result<()> {
     writeln!(report, "\n## {} ({})\n", board.name(), board.machine())?;
     for test in [false, true] {
-        let img = image_dir(board, test).join("kernel8.img");
-        let size = std::fs::metadata(&img)
-            .with_context(|| img.display().to_string())?
-            .len();
-        writeln!(report, "- {}: {size} bytes", img.display())?;
+        let dir = image_dir(board, test);
+        let size = file_size(&dir.join("kernel8.img"))?;
+        let host = file_size(&dir.join(crate::image::HOST_STRIPPED_NAME))?;
+        writeln!(
+            report,
+            "- {}: {size} bytes: the kernel (trusted base) {} bytes + the component host it embeds {host} bytes",
+            dir.join("kernel8.img").display(),
+            size.saturating_sub(host)
+        )?;
     }
 
     // Stages and mounts, counted in instructions.
     let counted = boot(board, 0, None, true)?;
+    let host = find(&counted.outcome, "processes: component host ")?;
+    writeln!(
+        report,
+        "- component host: {} bytes of code and read-only data, shared; {} bytes of data and bss per process",
+        number_after(host, "bytes of ELF: ").unwrap_or(0),
+        number_after(host, " processes, ").unwrap_or(0)
+    )?;
+    let process = find(&counted.outcome, "process sensor: ASID")?;
+    writeln!(
+        report,
+        "- memory per process (sensor, `memory = \"2 MiB\"`): {} KiB of its own (data, stack, heap = 2 × memory + engine, inputs) + {} KiB of translation tables",
+        number_after(process, "ticks, ").unwrap_or(0),
+        number_after(process, "inputs), ").unwrap_or(0)
+    )?;
     writeln!(
         report,
         "\n| stage | ticks (icount) | guest instructions |\n| --- | ---: | ---: |"
@@ -124,6 +148,7 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
             .unwrap_or("?");
         let bytes = number_after(line, &format!("{name}: ")).unwrap_or(0);
         let ticks = number_after(line, "task(s), ").unwrap_or(0);
+        // In its own process at EL0: creating the process and mounting inside it.
         writeln!(
             report,
             "| {name} | {bytes} | {} |",
@@ -151,6 +176,17 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
         report,
         "- switch between two components (a yield, through the kernel): {} guest instructions ({yields} yields)",
         instructions(yields_run.elapsed_ticks, yields_run.counter_hz) / yields
+    )?;
+
+    // One `regions.read32` of a device register, from wasm, in its own process.
+    let mmio = boot(board, 1, Some(package_path(BENCH_MMIO_MANIFEST)), true)?;
+    let line = find(&mmio.outcome, "bench-mmio: ")?;
+    let reads = number_after(line, "bench-mmio: ").context("reads")?.max(1);
+    let us = number_after(line, " read32 in ").context("microseconds")?;
+    writeln!(
+        report,
+        "- MMIO `regions.read32` from wasm: {} guest instructions ({reads} reads)",
+        us * 1000 / reads
     )?;
 
     // A null supervisor call from EL0 and back.
@@ -183,11 +219,20 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
         report,
         "- demo pipeline alone: {base} messages per guest second (icount)"
     )?;
+    let mut systems: Vec<(String, PathBuf)> = Vec::new();
     for manifest in FLOOD_MANIFESTS {
-        let flooded = boot(board, 1, Some(package_path(manifest)), true)?;
+        for flooder in FLOODERS {
+            let (name, path) = one_flooder(manifest, flooder)?;
+            systems.push((name, path));
+        }
+        systems.push((manifest.to_string(), package_path(manifest)));
+    }
+    for (manifest, package) in &systems {
+        let flooded = boot(board, 1, Some(package.clone()), true)?;
         let messages = delivered(&flooded);
         let share: Vec<String> = FLOODERS
             .iter()
+            .filter(|name| flooded.outcome.component_ticks(name).is_some())
             .map(|name| {
                 let used = flooded.outcome.component_ticks(name).unwrap_or(0);
                 format!(
@@ -234,9 +279,52 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
     Ok(())
 }
 
+fn file_size(path: &std::path::Path) -> Result<u64> {
+    Ok(std::fs::metadata(path)
+        .with_context(|| path.display().to_string())?
+        .len())
+}
+
+/// `manifest` (a flood system) with only `flooder` of its flooders, packed: its name and
+/// package. The flooders come after the demo in those manifests; a block (component or queue)
+/// that names another flooder is left out.
+fn one_flooder(manifest: &str, flooder: &str) -> Result<(String, PathBuf)> {
+    let text = std::fs::read_to_string(crate::workspace_root().join(manifest))
+        .with_context(|| manifest.to_string())?;
+    let mut kept = String::new();
+    for block in text.split("\n[[") {
+        let names_other = FLOODERS
+            .iter()
+            .filter(|other| **other != flooder)
+            .any(|other| {
+                block.contains(&format!("name = \"{other}\""))
+                    || block.contains(&format!("\"{other}."))
+            });
+        if !names_other {
+            if !kept.is_empty() {
+                kept.push_str("\n[[");
+            }
+            kept.push_str(block);
+        }
+    }
+    let stem = std::path::Path::new(manifest)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("flood");
+    let name = format!("{stem}-{flooder}");
+    let dir = crate::paths::target_dir().join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, kept)?;
+    let out = package_path(&format!("{name}.toml"));
+    crate::package::pack_manifest(&path, &crate::package::wasm_dir(), &out)?;
+    Ok((format!("{manifest} with only {flooder}"), out))
+}
+
 pub fn run_benchmarks(boards: &[Board]) -> Result<String> {
     pack(BENCH_QUEUE_MANIFEST)?;
     pack(BENCH_YIELD_MANIFEST)?;
+    pack(BENCH_MMIO_MANIFEST)?;
     let mut report = String::from("# ruvix-pi benchmarks\n");
     for &board in boards {
         bench_board(board, &mut report)?;

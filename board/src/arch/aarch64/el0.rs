@@ -170,3 +170,30 @@ pub fn allow_counter_reads() {
         )
     };
 }
+
+/// Privileged Access Never, where the core has it (ARMv8.1 and later: ID_AA64MMFR1_EL1.PAN):
+/// the kernel then faults on any access to a user page, so a kernel bug cannot be steered into
+/// reading or writing process memory through a user address (the kernel reaches process memory
+/// only through its own mapping of it). SCTLR_EL1.SPAN is cleared so that every exception
+/// entry to EL1 sets PSTATE.PAN again. Returns whether PAN is on; the Pi 3 (Cortex-A53) and
+/// Pi 4 (Cortex-A72) are ARMv8.0 and do not have it.
+pub fn enable_pan() -> bool {
+    use aarch64_cpu::registers::{ID_AA64MMFR1_EL1, Readable};
+    if (ID_AA64MMFR1_EL1.get() >> 20) & 0xf == 0 {
+        return false;
+    }
+    // SAFETY: only on a core that implements PAN (checked above): clears SCTLR_EL1.SPAN
+    // (bit 23) and sets PSTATE.PAN (`msr pan, #1`, encoded for assemblers without v8.1).
+    unsafe {
+        core::arch::asm!(
+            "mrs {t}, sctlr_el1",
+            "bic {t}, {t}, #(1 << 23)",
+            "msr sctlr_el1, {t}",
+            ".inst 0xd500419f",
+            "isb",
+            t = out(reg) _,
+            options(nostack)
+        )
+    };
+    true
+}

@@ -29,6 +29,14 @@ pub fn stage_ok(number: u8, name: &str, started: u64) {
     defmt::info!("stage {=u8} {=str}: ok ({=u64} ticks)", number, name, ticks);
 }
 
+/// A stage failed: `stage N <name>: failed: <reason>`, the log flushed to the wire, and the
+/// boot stops with the boot-failure exit code. Every stage ends this way.
+pub fn stage_failed(number: u8, name: &str, reason: impl defmt::Format) -> ! {
+    defmt::error!("stage {=u8} {=str}: failed: {}", number, name, reason);
+    board::console::flush();
+    board::fatal_stop(board::ExitCode::BootFailed)
+}
+
 /// Run the components for ever: one scheduler slice after another; when no task is ready,
 /// sleep (`wfi`) until the next timer tick. A heartbeat line every few seconds says how far
 /// the system got.

@@ -9,10 +9,7 @@ const MIB: u64 = 1024 * 1024;
 pub fn run(dtb: u64, entry_counter: u64) -> BoardInfo {
     let info = match board::bring_up(dtb) {
         Ok(info) => info,
-        Err(error) => {
-            defmt::error!("stage 0 hardware: failed: {}", error);
-            board::fatal_stop(board::ExitCode::BootFailed)
-        }
+        Err(error) => super::stage_failed(0, "hardware", error),
     };
     report(&info);
     super::stage_ok(0, "hardware", entry_counter);

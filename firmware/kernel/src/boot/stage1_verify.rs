@@ -71,14 +71,7 @@ pub fn run(info: &BoardInfo) -> VerifiedBoot {
             super::stage_ok(1, "verify", started);
             verified
         }
-        Err(failure) => {
-            defmt::error!(
-                "stage 1 verify: failed: {}",
-                defmt::Display2Format(&failure)
-            );
-            board::console::flush();
-            board::fatal_stop(board::ExitCode::BootFailed)
-        }
+        Err(failure) => super::stage_failed(1, "verify", defmt::Display2Format(&failure)),
     }
 }
 

@@ -91,14 +91,7 @@ pub fn run(info: &BoardInfo, verified: &VerifiedBoot) -> KernelObjects {
             super::stage_ok(2, "create", started);
             objects
         }
-        Err(failure) => {
-            defmt::error!(
-                "stage 2 create: failed: {}",
-                defmt::Display2Format(&failure)
-            );
-            board::console::flush();
-            board::fatal_stop(board::ExitCode::BootFailed)
-        }
+        Err(failure) => super::stage_failed(2, "create", defmt::Display2Format(&failure)),
     }
 }
 

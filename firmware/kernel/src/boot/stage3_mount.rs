@@ -91,11 +91,7 @@ pub fn run(verified: &VerifiedBoot, kernel: KernelObjects, counter_hz: u64) -> S
             );
             system
         }
-        Err(failure) => {
-            defmt::error!("stage 3 mount: failed: {}", defmt::Display2Format(&failure));
-            board::console::flush();
-            board::fatal_stop(board::ExitCode::BootFailed)
-        }
+        Err(failure) => super::stage_failed(3, "mount", defmt::Display2Format(&failure)),
     }
 }
 

@@ -26,12 +26,8 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
         .append_attestation(started, &attestation)
         .map(|_| ());
     if let Err(error) = appended {
-        defmt::error!(
-            "stage 4 attest: failed: witness log: {}",
-            defmt::Display2Format(&error)
-        );
-        board::console::flush();
-        board::fatal_stop(board::ExitCode::BootFailed);
+        let reason = alloc::format!("witness log: {error}");
+        super::stage_failed(4, "attest", defmt::Display2Format(&reason));
     }
     defmt::info!(
         "attestation: package      {}",

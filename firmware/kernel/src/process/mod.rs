@@ -177,6 +177,13 @@ impl Processes {
     ) -> Result<Processes, StartError> {
         let host = Rc::new(HostImage::embedded()?);
         el0::allow_counter_reads();
+        if el0::enable_pan() {
+            defmt::info!("processes: PAN on: the kernel cannot touch user pages by accident");
+        } else {
+            defmt::info!(
+                "processes: PAN not implemented by this core (ARMv8.0): the kernel reaches process memory only through its own mapping of it"
+            );
+        }
         let manifest_bytes = manifest.encode();
         let mut scheduler = Scheduler::new(counter_hz);
         let mut processes = Vec::new();

@@ -450,3 +450,31 @@ fn a_share_pick_is_reported_and_urgent_work_is_seen() {
     assert!(!s.more_urgent_ready(15, later + 5));
     assert!(s.more_urgent_ready(15, later + 10));
 }
+
+#[test]
+fn a_restart_is_due_after_its_minimum_run_time_among_stopped_neighbours() {
+    let hz = 1000;
+    let mut s = Scheduler::new(hz);
+    let policy = RestartPolicy::Restart {
+        max_restarts: 2,
+        min_run_ms: 100,
+    };
+    let a = s.add_component(RestartPolicy::Never, 0);
+    let b = s.add_component(policy, 0);
+    let c = s.add_component(RestartPolicy::Never, 0);
+    let ta = s.add_task(a, 4);
+    let tb = s.add_task(b, 4);
+    let tc = s.add_task(c, 4);
+    for t in [ta, tb, tc] {
+        assert!(s.pick(10).is_some());
+        let _ = t;
+    }
+    assert!(matches!(s.fault(ta, 10), Some(FaultDecision::Stop(_))));
+    assert!(matches!(
+        s.fault(tb, 10),
+        Some(FaultDecision::Restart { at: 100, .. })
+    ));
+    assert!(matches!(s.fault(tc, 10), Some(FaultDecision::Stop(_))));
+    assert_eq!(s.due_restart(99), None);
+    assert_eq!(s.due_restart(100), Some(b));
+}
