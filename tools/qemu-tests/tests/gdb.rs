@@ -2,8 +2,11 @@
 //! (what `just debug` starts, here on a free port), on the image users run. It breaks at stage
 //! 3's entry, checks the backtrace names the boot path, reads a kernel static (the public key
 //! built into the image, compared with the key file) and locals (stage 3's `counter_hz`,
-//! kernel_main's `hardware`), then lets the system run and prints the component and task
-//! tables with `tools/gdb/ruvix.py` (`ruvix tasks`), and kills QEMU.
+//! kernel_main's `hardware`), then breaks where the kernel enters a process (`__el0_run`, the
+//! assembly routine that switches to EL0: it cannot be inlined) once the scheduler runs, lets
+//! the system run a while, checks the backtrace names the scheduler's path down from
+//! kernel_main, prints the process table with `tools/gdb/ruvix.py` (`ruvix tasks`) and kills
+//! QEMU.
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -56,8 +59,15 @@ frame 1
 print hardware.board
 print hardware.counter_hz
 delete
-break kernel::kernel_platform::{{impl#1}}::log
-ignore $bpnum 30
+# The entry of the assembly routine that enters a process (no debug info: parsed as C), once
+# the scheduler runs (stage 3's mounts enter the processes too), then 200 process runs later.
+set language c
+break *__el0_run
+set language rust
+condition $bpnum kernel::boot::RUVIX_SYSTEM.p.value != 0
+continue
+condition $bpnum
+ignore $bpnum 200
 continue
 echo {STEP}running-bt\n
 bt
@@ -205,36 +215,74 @@ fn gdb_session_sees_stages_statics_locals_and_tasks(board: Board) {
     );
     assert!(local.contains("= 62500000"), "{local}");
 
-    // Later, inside a component's log call, the scheduler runs the demo's components.
+    // Later, entering a process from the scheduler's loop (fat LTO inlines most of the path;
+    // gdb shows the inlined frames from the debug info).
     let running = step(&output, "running-bt");
+    let frames: Vec<&str> = running.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(
+        frames.first().is_some_and(|f| f.contains("__el0_run")),
+        "{running}"
+    );
+    let mut rest = frames.iter();
     for frame in [
-        "run_slice",
-        "kernel::boot::run_system",
+        "ruvix_board::arch::aarch64::el0::run",
+        "kernel::process::Processes::run_process",
+        "kernel::process::Processes::run_next",
+        "kernel::boot::run_system_until",
         "kernel::kernel_main",
+        "_start",
     ] {
-        assert!(running.contains(frame), "{frame} not in\n{running}");
+        assert!(
+            rest.any(|f| f.contains(frame)),
+            "{frame} not in (or out of order in)\n{running}"
+        );
     }
+    // The process table: a header naming the columns, one line per process.
     let tasks = step(&output, "tasks");
     println!("{tasks}");
-    assert!(tasks.contains("ruvix: 4 components, 4 tasks, "), "{tasks}");
-    for component in ["sensor", "filter", "sink", "blinky"] {
+    assert!(tasks.contains("ruvix: 4 processes, "), "{tasks}");
+    let header: Vec<&str> = tasks
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some("id"))
+        .unwrap_or_else(|| panic!("no header\n{tasks}"))
+        .split_whitespace()
+        .collect();
+    let column = |line: &str, name: &str| -> String {
+        let index = header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
+        line.split_whitespace()
+            .nth(index)
+            .unwrap_or_else(|| panic!("no {name} in {line}"))
+            .to_string()
+    };
+    for (id, name) in ["sensor", "filter", "sink", "blinky"].iter().enumerate() {
         let line = tasks
             .lines()
-            .find(|l| l.split_whitespace().nth(1) == Some(component))
-            .unwrap_or_else(|| panic!("no component {component}\n{tasks}"));
-        assert!(line.contains("Running"), "{line}");
-        let task = tasks
-            .lines()
-            .find(|l| l.split_whitespace().nth(1) == Some(&format!("{component}.run")))
-            .unwrap_or_else(|| panic!("no task {component}.run\n{tasks}"));
-        // Every task has run at least once, and none has faulted.
-        let slices: u64 = task
-            .split_whitespace()
-            .nth(4)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("slices in {task}"));
-        assert!(slices > 0, "{task}");
-        assert!(task.trim_end().ends_with(" 0"), "{task}");
+            .find(|l| l.split_whitespace().nth(1) == Some(name))
+            .unwrap_or_else(|| panic!("no process {name}\n{tasks}"));
+        assert_eq!(column(line, "id"), id.to_string(), "{line}");
+        // Up and live in the kernel and in the scheduler.
+        assert!(
+            ["Running", "Waiting"]
+                .iter()
+                .any(|s| column(line, "state").starts_with(s)),
+            "{line}"
+        );
+        assert_eq!(column(line, "component"), "Running", "{line}");
+        assert_eq!(column(line, "asid"), (id + 1).to_string(), "{line}");
+        // Every process has run at least once, and none has faulted or restarted.
+        let slices: u64 = column(line, "slices")
+            .parse()
+            .unwrap_or_else(|_| panic!("slices in {line}"));
+        assert!(slices > 0, "{line}");
+        assert!(
+            column(line, "calls").parse::<u64>().is_ok_and(|n| n > 0),
+            "{line}"
+        );
+        assert_eq!(column(line, "faults"), "0", "{line}");
+        assert_eq!(column(line, "restarts"), "0", "{line}");
     }
     let _ = std::fs::remove_dir_all(dir);
 }
