@@ -1,7 +1,7 @@
 // Entering and leaving EL0 (see el0.rs).
 //
-// `__el0_run(ctx, ttbr0)` saves the kernel's callee-saved registers, DAIF and TTBR0 on the
-// kernel stack, installs the process's table, loads every user register from `ctx` (general,
+// `__el0_run(ctx, ttbr0)` saves the kernel's callee-saved registers (x19..x30 and d8..d15),
+// DAIF and TTBR0 on the kernel stack, installs the process's table, loads every user register from `ctx` (general,
 // SP_EL0, PC, PSTATE, FP/SIMD) and `eret`s to EL0. The next exception taken from EL0, of any
 // kind, comes to `__el0_exception`, which stores every user register back into `ctx` (before
 // any Rust code can touch an FP/SIMD register), puts the kernel's TTBR0, stack, registers and
@@ -22,6 +22,11 @@ __el0_run:
     stp     x23, x24, [sp, #-16]!
     stp     x21, x22, [sp, #-16]!
     stp     x19, x20, [sp, #-16]!
+    // d8..d15 are callee-saved too (AAPCS64), and the user's q registers overwrite them.
+    stp     d8, d9, [sp, #-16]!
+    stp     d10, d11, [sp, #-16]!
+    stp     d12, d13, [sp, #-16]!
+    stp     d14, d15, [sp, #-16]!
     mrs     x2, daif
     mrs     x3, ttbr0_el1
     stp     x2, x3, [sp, #-16]!
@@ -145,6 +150,10 @@ __el0_exception:
     ldp     x2, x3, [sp], #16
     msr     ttbr0_el1, x3
     isb
+    ldp     d14, d15, [sp], #16
+    ldp     d12, d13, [sp], #16
+    ldp     d10, d11, [sp], #16
+    ldp     d8, d9, [sp], #16
     ldp     x19, x20, [sp], #16
     ldp     x21, x22, [sp], #16
     ldp     x23, x24, [sp], #16

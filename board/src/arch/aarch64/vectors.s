@@ -1,11 +1,14 @@
 // The EL1 exception vector table: 4 groups (current EL on SP_EL0, current EL on SP_ELx,
 // lower EL AArch64, lower EL AArch32) x 4 kinds (synchronous, IRQ, FIQ, SError).
 // Every entry from EL1 (and from AArch32, which never runs) saves the full register frame on
-// SP_EL1 and calls
+// SP_EL1 — the general registers (the `ExceptionFrame` Rust sees, 288 bytes) and, above them,
+// the FP/SIMD registers: the kernel's Rust code uses q registers too (the compiler copies
+// with them), so an interrupt handler must not clobber the ones the interrupted code holds —
+// and calls
 // `__board_exception(vector_index, &mut ExceptionFrame)`; if that returns, the frame
 // (possibly changed) is restored and `eret` resumes.
 
-.equ FRAME_SIZE, 288
+.equ FRAME_SIZE, 816
 
 .macro VECTOR index
     .balign 0x80
@@ -68,9 +71,50 @@ __exception_common:
     mrs     x4, esr_el1
     mrs     x5, far_el1
     stp     x4, x5, [sp, #272]
+    stp     q0, q1, [sp, #288]
+    stp     q2, q3, [sp, #320]
+    stp     q4, q5, [sp, #352]
+    stp     q6, q7, [sp, #384]
+    stp     q8, q9, [sp, #416]
+    stp     q10, q11, [sp, #448]
+    stp     q12, q13, [sp, #480]
+    stp     q14, q15, [sp, #512]
+    stp     q16, q17, [sp, #544]
+    stp     q18, q19, [sp, #576]
+    stp     q20, q21, [sp, #608]
+    stp     q22, q23, [sp, #640]
+    stp     q24, q25, [sp, #672]
+    stp     q26, q27, [sp, #704]
+    stp     q28, q29, [sp, #736]
+    stp     q30, q31, [sp, #768]
+    mrs     x4, fpcr
+    mrs     x5, fpsr
+    add     x6, sp, #800
+    stp     x4, x5, [x6]
 
     mov     x1, sp
     bl      __board_exception
+
+    ldp     q0, q1, [sp, #288]
+    ldp     q2, q3, [sp, #320]
+    ldp     q4, q5, [sp, #352]
+    ldp     q6, q7, [sp, #384]
+    ldp     q8, q9, [sp, #416]
+    ldp     q10, q11, [sp, #448]
+    ldp     q12, q13, [sp, #480]
+    ldp     q14, q15, [sp, #512]
+    ldp     q16, q17, [sp, #544]
+    ldp     q18, q19, [sp, #576]
+    ldp     q20, q21, [sp, #608]
+    ldp     q22, q23, [sp, #640]
+    ldp     q24, q25, [sp, #672]
+    ldp     q26, q27, [sp, #704]
+    ldp     q28, q29, [sp, #736]
+    ldp     q30, q31, [sp, #768]
+    add     x6, sp, #800
+    ldp     x4, x5, [x6]
+    msr     fpcr, x4
+    msr     fpsr, x5
 
     ldp     x30, x1, [sp, #240]
     msr     elr_el1, x1
