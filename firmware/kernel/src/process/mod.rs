@@ -37,8 +37,6 @@ use crate::board;
 pub const ENGINE_HEAP: u64 = 2 << 20;
 /// The component host's stack (wasmi runs in constant native stack when optimised).
 pub const STACK_SIZE: u64 = 512 << 10;
-/// A process's time slice when the manifest names none.
-pub const DEFAULT_SLICE_MS: u64 = 10;
 /// The slice of a process run for its guaranteed share (it is not the most urgent): short, so
 /// that the share stays small beside the work that is.
 pub const SHARE_SLICE_US: u64 = 500;
@@ -103,6 +101,8 @@ pub struct Process {
     pub state: State,
     pub tasks: usize,
     task: TaskId,
+    /// The process's time slice: the manifest's `time_slice_ms` (validated 1..=1000 ms;
+    /// `ruvix_manifest::limits::DEFAULT_TIME_SLICE_MS` when the manifest names none), in ticks.
     slice_ticks: u64,
     restart: RestartPolicy,
     /// Ticks the process has run (supervisor calls included).
@@ -232,7 +232,7 @@ impl Processes {
                 state: State::Mounting,
                 tasks: 0,
                 task,
-                slice_ticks: counter_hz * DEFAULT_SLICE_MS / 1000,
+                slice_ticks: counter_hz * u64::from(decl.time_slice_ms) / 1000,
                 restart: decl.restart,
                 used_ticks: 0,
                 restarts: 0,

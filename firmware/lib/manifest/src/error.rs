@@ -10,7 +10,7 @@ use crate::caps::{Access, KernelCap};
 use crate::limits::{
     MAX_EXPORT_LEN, MAX_FILE_NAME_LEN, MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND,
     MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY,
-    MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS, MAX_WITNESS_ENTRIES,
+    MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS, MAX_TIME_SLICE_MS, MAX_WITNESS_ENTRIES,
 };
 
 /// Which item of a manifest, and which field of it, a message is about.
@@ -61,6 +61,8 @@ pub enum ComponentField {
     Memory,
     /// `fuel_slice`.
     FuelSlice,
+    /// `time_slice_ms`.
+    TimeSlice,
     /// `restart`.
     Restart,
     /// `log` (the log budget).
@@ -365,6 +367,11 @@ pub enum Problem {
         /// The fuel slice.
         fuel: u64,
     },
+    /// The process time slice is 0 or above [`MAX_TIME_SLICE_MS`].
+    TimeSlice {
+        /// The time slice in milliseconds.
+        time_slice_ms: u32,
+    },
     /// The component has no entry points.
     NoEntryPoints,
     /// An export is listed twice as an entry point.
@@ -621,6 +628,10 @@ impl fmt::Display for Problem {
                     "fuel_slice {fuel} is out of range (1..={MAX_FUEL_SLICE})"
                 )
             }
+            Problem::TimeSlice { time_slice_ms } => write!(
+                f,
+                "time_slice_ms {time_slice_ms} is out of range (1..={MAX_TIME_SLICE_MS})"
+            ),
             Problem::NoEntryPoints => f.write_str("has no entry points"),
             Problem::DuplicateEntryPoint { export } => {
                 write!(f, "entry point \"{export}\" is listed twice")

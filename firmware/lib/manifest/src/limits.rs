@@ -28,6 +28,10 @@ pub const MAX_EXPORT_LEN: usize = 64;
 pub const MAX_MEMORY_PAGES: u32 = 16384;
 /// Largest fuel slice (instructions, roughly) a task may run before it is preempted.
 pub const MAX_FUEL_SLICE: u64 = 1_000_000_000;
+/// Longest time slice of a component's process, in milliseconds (one second).
+pub const MAX_TIME_SLICE_MS: u32 = 1000;
+/// Time slice of a component's process when the manifest does not give one, in milliseconds.
+pub const DEFAULT_TIME_SLICE_MS: u32 = 10;
 /// Least urgent entry-point priority; 0 is the most urgent.
 pub const MAX_PRIORITY: u8 = 15;
 /// Priority of an entry point that does not give one.

@@ -14,8 +14,8 @@ use crate::caps::{Access, KernelCap};
 use crate::limits::WASM_PAGE_SIZE;
 
 /// Version of the manifest model as encoded in a package. Bump it whenever the encoding of
-/// [`RvfManifest`] changes.
-pub const FORMAT_VERSION: u16 = 1;
+/// [`RvfManifest`] changes (2: [`ComponentDecl::time_slice_ms`]).
+pub const FORMAT_VERSION: u16 = 2;
 
 /// The system description carried in an RVF package: the component graph (components and their
 /// queue wiring), the memory schema (regions), grants, the root's minimum capability set and the
@@ -80,8 +80,13 @@ pub struct ComponentDecl {
     pub entry_points: Vec<EntryPoint>,
     /// Linear-memory limit in 64 KiB wasm pages.
     pub memory_pages: u32,
-    /// Fuel a task may spend before it is preempted.
+    /// Fuel a task may spend before it is preempted (slices the tasks inside the process).
     pub fuel_slice: u64,
+    /// How long, in milliseconds, the kernel lets the component's process run before the timer
+    /// preempts it while another process of its priority is ready; 1 ..=
+    /// [`crate::limits::MAX_TIME_SLICE_MS`], [`crate::limits::DEFAULT_TIME_SLICE_MS`] when the
+    /// manifest names none.
+    pub time_slice_ms: u32,
     /// What happens when a task of this component traps.
     pub restart: RestartPolicy,
     /// Kernel capabilities granted to the component.

@@ -21,7 +21,7 @@ use crate::limits::{
     MAX_BOARDS, MAX_COMPONENTS, MAX_ENTRY_POINTS, MAX_EXPORT_LEN, MAX_FILE_NAME_LEN,
     MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE,
     MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_QUEUES, MAX_REGION_SIZE,
-    MAX_REGIONS, MAX_RESTARTS, MAX_WITNESS_ENTRIES, PAGE_SIZE,
+    MAX_REGIONS, MAX_RESTARTS, MAX_TIME_SLICE_MS, MAX_WITNESS_ENTRIES, PAGE_SIZE,
 };
 use crate::model::{
     ComponentDecl, ComponentIndex, Endpoint, RegionDecl, RegionKind, RestartPolicy, RvfManifest,
@@ -278,6 +278,13 @@ impl<'a, 'b> Checker<'a, 'b> {
             self.report(
                 Locator::Component(i, ComponentField::FuelSlice),
                 Problem::FuelSlice { fuel },
+            )?;
+        }
+        let time_slice_ms = component.time_slice_ms;
+        if time_slice_ms == 0 || time_slice_ms > MAX_TIME_SLICE_MS {
+            self.report(
+                Locator::Component(i, ComponentField::TimeSlice),
+                Problem::TimeSlice { time_slice_ms },
             )?;
         }
         ControlFlow::Continue(())

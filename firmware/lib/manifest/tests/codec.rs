@@ -5,7 +5,7 @@ mod common;
 use ruvix_manifest::{BoardLimits, DecodeError, FORMAT_VERSION, RvfManifest, limits};
 
 fn manifest() -> RvfManifest {
-    common::parse(&common::with(
+    let source = common::with(
         r#"
 [[region]]
 name = "shared"
@@ -27,8 +27,13 @@ message_size = "64 B"
 from = "a.out"
 to = "b.in"
 "#,
-    ))
-    .expect("valid")
+    )
+    .replacen(
+        "fuel_slice = 1000",
+        "fuel_slice = 1000\ntime_slice_ms = 25",
+        1,
+    );
+    common::parse(&source).expect("valid")
 }
 
 #[test]
@@ -36,6 +41,19 @@ fn encode_then_decode_is_identity() {
     let m = manifest();
     let bytes = m.encode();
     assert_eq!(RvfManifest::decode(&bytes), Ok(m));
+}
+
+#[test]
+fn time_slice_round_trips() {
+    let m = manifest();
+    let slices: Vec<_> = m.components.iter().map(|c| c.time_slice_ms).collect();
+    assert_eq!(slices, [25, limits::DEFAULT_TIME_SLICE_MS, 10]);
+    let mut m = m;
+    m.components[1].time_slice_ms = 1000;
+    let decoded = RvfManifest::decode(&m.encode()).expect("decodes");
+    assert_eq!(decoded.components[0].time_slice_ms, 25);
+    assert_eq!(decoded.components[1].time_slice_ms, 1000);
+    assert_eq!(decoded, m);
 }
 
 #[test]
@@ -47,15 +65,21 @@ fn version_is_the_first_byte() {
 
 #[test]
 fn other_versions_are_refused_before_decoding_the_rest() {
-    let mut bytes = manifest().encode();
-    bytes[0] = 2;
+    assert_eq!(FORMAT_VERSION, 2);
+    // 1 is the version before `time_slice_ms`: its packages are refused, not misread.
+    for version in [0, 1, 3] {
+        let mut bytes = manifest().encode();
+        bytes[0] = version;
+        assert_eq!(
+            RvfManifest::decode(&bytes),
+            Err(DecodeError::UnsupportedVersion {
+                found: u16::from(version)
+            })
+        );
+    }
     assert_eq!(
-        RvfManifest::decode(&bytes),
-        Err(DecodeError::UnsupportedVersion { found: 2 })
-    );
-    assert_eq!(
-        DecodeError::UnsupportedVersion { found: 2 }.to_string(),
-        "manifest format version 2 is not supported (expected 1)"
+        DecodeError::UnsupportedVersion { found: 1 }.to_string(),
+        "manifest format version 1 is not supported (expected 2)"
     );
 }
 
@@ -95,12 +119,12 @@ fn oversized_input_is_refused() {
 fn garbage_is_an_error() {
     for garbage in [
         &b""[..],
-        b"\x01",
+        b"\x02",
         b"\xff\xff\xff\xff\xff",
-        b"\x01\xff\xff\xff\xff\x0f",
+        b"\x02\xff\xff\xff\xff\x0f",
         b"RVF manifest? no",
         &[
-            0x01, 0x04, b't', b'e', b's', b't', 0xff, 0xff, 0xff, 0xff, 0x0f,
+            0x02, 0x04, b't', b'e', b's', b't', 0xff, 0xff, 0xff, 0xff, 0x0f,
         ],
     ] {
         assert!(RvfManifest::decode(garbage).is_err(), "{garbage:?} decoded");
@@ -142,7 +166,7 @@ fn random_and_mutated_bytes_never_panic() {
             let len = (rng.next() % 64) as usize;
             let mut bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
             if let Some(first) = bytes.first_mut() {
-                *first = 1;
+                *first = FORMAT_VERSION as u8;
             }
             bytes
         };

@@ -45,7 +45,7 @@ fn unsupported_version() {
     assert_eq!(error.locator, Locator::System(SystemField::Version));
     assert_eq!(
         error.to_string(),
-        "system \"t\": manifest format version 7 is not supported (expected 1)"
+        "system \"t\": manifest format version 7 is not supported (expected 2)"
     );
 }
 
@@ -137,6 +137,29 @@ fn duplicate_grant() {
 }
 
 #[test]
+fn time_slice_out_of_range() {
+    for time_slice_ms in [0, 1001] {
+        let mut m = base();
+        m.components[2].time_slice_ms = time_slice_ms;
+        let error = m.validate(&BoardLimits::RPI3).unwrap_err();
+        assert_eq!(
+            error.locator,
+            Locator::Component(2, ComponentField::TimeSlice)
+        );
+        assert_eq!(error.subject, "c");
+        assert_eq!(error.problem, Problem::TimeSlice { time_slice_ms });
+        assert_eq!(
+            error.to_string(),
+            format!("component \"c\": time_slice_ms {time_slice_ms} is out of range (1..=1000)")
+        );
+    }
+    let mut m = base();
+    m.components[0].time_slice_ms = 1;
+    m.components[1].time_slice_ms = 1000;
+    assert_eq!(m.validate(&BoardLimits::RPI3), Ok(()));
+}
+
+#[test]
 fn validate_returns_the_first_of_validate_all() {
     let mut m = base();
     m.components[1].fuel_slice = 0;
@@ -165,6 +188,7 @@ fn too_many_components_stops_checking() {
         .map(|i| ComponentDecl {
             name: format!("c{i}"),
             fuel_slice: 0, // would be an error each, but checking stops first
+            time_slice_ms: 0,
             ..template.clone()
         })
         .collect();
@@ -224,6 +248,7 @@ fn extreme_values_do_not_overflow() {
     let mut m = base();
     m.components[0].memory_pages = u32::MAX;
     m.components[0].fuel_slice = u64::MAX;
+    m.components[0].time_slice_ms = u32::MAX;
     m.components[0].restart = RestartPolicy::Restart {
         max_restarts: u32::MAX,
         min_run_ms: u32::MAX,
@@ -254,6 +279,7 @@ fn extreme_values_do_not_overflow() {
         [
             "component \"a\": memory limit of 4294967295 wasm pages is out of range (1..=16384)",
             "component \"a\": fuel_slice 18446744073709551615 is out of range (1..=1000000000)",
+            "component \"a\": time_slice_ms 4294967295 is out of range (1..=1000)",
             "component \"a\": entry point \"run\": priority 255 is out of range (0..=15)",
             "component \"a\": restart policy: max_restarts 4294967295 is out of range (1..=1000)",
             "component \"a\": restart policy: min_run_ms 4294967295 is out of range \

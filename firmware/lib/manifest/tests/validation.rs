@@ -4,7 +4,7 @@
 mod common;
 
 use common::{BASE, BOARDS, assert_error, at, at_nth, errors, errors_for, parse, with};
-use ruvix_manifest::{BoardId, BoardLimits, KernelCap, parse_toml};
+use ruvix_manifest::{BoardId, BoardLimits, KernelCap, limits, parse_toml};
 
 /// BASE with the first occurrence of `from` replaced.
 fn edit(from: &str, to: &str) -> String {
@@ -275,6 +275,65 @@ fn fuel_slice_out_of_range() {
         &source,
         "fuel_slice = |0",
         "component \"a\": fuel_slice 0 is out of range (1..=1000000000)",
+    );
+}
+
+#[test]
+fn time_slice_defaults_to_10_ms() {
+    let manifest = parse(BASE).expect("valid");
+    assert_eq!(limits::DEFAULT_TIME_SLICE_MS, 10);
+    for component in &manifest.components {
+        assert_eq!(component.time_slice_ms, limits::DEFAULT_TIME_SLICE_MS);
+    }
+}
+
+#[test]
+fn time_slice_is_read_per_component() {
+    for ms in [1, 25, 1000] {
+        let source = edit(
+            "fuel_slice = 1000",
+            &format!("fuel_slice = 1000\ntime_slice_ms = {ms}"),
+        );
+        let manifest = parse(&source).expect("valid");
+        let slices: Vec<_> = manifest
+            .components
+            .iter()
+            .map(|c| c.time_slice_ms)
+            .collect();
+        assert_eq!(slices, [ms, 10, 10]);
+    }
+}
+
+#[test]
+fn time_slice_out_of_range() {
+    for (ms, message) in [
+        (
+            0,
+            "component \"a\": time_slice_ms 0 is out of range (1..=1000)",
+        ),
+        (
+            1001,
+            "component \"a\": time_slice_ms 1001 is out of range (1..=1000)",
+        ),
+    ] {
+        let source = edit(
+            "fuel_slice = 1000",
+            &format!("fuel_slice = 1000\ntime_slice_ms = {ms}"),
+        );
+        assert_error(&source, &format!("time_slice_ms = |{ms}"), message);
+    }
+}
+
+#[test]
+fn time_slice_is_an_integer_of_milliseconds() {
+    let source = edit(
+        "fuel_slice = 1000",
+        "fuel_slice = 1000\ntime_slice_ms = \"10 ms\"",
+    );
+    assert_error(
+        &source,
+        "time_slice_ms = |\"10 ms\"",
+        "invalid type: string \"10 ms\", expected u32",
     );
 }
 

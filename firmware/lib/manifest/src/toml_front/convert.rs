@@ -17,7 +17,9 @@ use super::schema::{
 use crate::error::{
     ComponentField, Locator, QueueField, RegionField, RootField, SystemField, WitnessLogField,
 };
-use crate::limits::{DEFAULT_PRIORITY, DEFAULT_WITNESS_ENTRIES, WASM_PAGE_SIZE};
+use crate::limits::{
+    DEFAULT_PRIORITY, DEFAULT_TIME_SLICE_MS, DEFAULT_WITNESS_ENTRIES, WASM_PAGE_SIZE,
+};
 use crate::model::{
     ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, LogBudget,
     QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
@@ -216,6 +218,14 @@ impl<'s> Converter<'_, 's> {
             }
         }
 
+        let time_slice_ms = match &src.time_slice_ms {
+            Some(time_slice_ms) => {
+                self.record(at(ComponentField::TimeSlice), time_slice_ms);
+                *time_slice_ms.get_ref()
+            }
+            None => DEFAULT_TIME_SLICE_MS,
+        };
+
         let log_budget = match &src.log {
             Some(log) => {
                 self.record(at(ComponentField::LogBudget), log);
@@ -233,6 +243,7 @@ impl<'s> Converter<'_, 's> {
             entry_points,
             memory_pages,
             fuel_slice: *src.fuel_slice.get_ref(),
+            time_slice_ms,
             restart,
             grants,
             log_budget,

@@ -59,6 +59,8 @@ pub(super) struct ComponentSrc {
     pub wasm: Spanned<String>,
     pub memory: Spanned<Size>,
     pub fuel_slice: Spanned<u64>,
+    #[serde(default)]
+    pub time_slice_ms: Option<Spanned<u32>>,
     pub entry_points: Spanned<Vec<Spanned<EntryPointSrc>>>,
     #[serde(default)]
     pub restart: Option<Spanned<RestartSrc>>,
