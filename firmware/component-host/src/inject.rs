@@ -13,6 +13,17 @@ use ruvix_process_abi::{
 
 use crate::svc;
 
+/// `inject-mount-loop`: loops for ever before mounting (the kernel must stop it at its mount
+/// time limit and fail the boot, naming it).
+pub fn before_mount(name: &str) {
+    if name == "inject-mount-loop" {
+        note("looping for ever before mount");
+        loop {
+            core::hint::spin_loop();
+        }
+    }
+}
+
 /// Runs the attack `name` names, if it names one.
 pub fn attack(name: &str, info: &BootInfo) {
     let Some(attack) = name.strip_prefix("inject-") else {

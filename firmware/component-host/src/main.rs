@@ -115,6 +115,8 @@ extern "C" fn host_main(boot: u64) -> ! {
     let mut decl = manifest.components.swap_remove(index);
     #[cfg(feature = "fault-injection")]
     let attack_name = decl.name.clone();
+    #[cfg(feature = "fault-injection")]
+    inject::before_mount(&attack_name);
     decl.restart = RestartPolicy::Never;
     manifest.components = vec![decl];
 

@@ -46,6 +46,8 @@ pub const LOG_FLOOD_MANIFEST: &str = "components/log-flood.toml";
 /// The demo's pipeline beside components whose host attacks (the QEMU isolation tests; the
 /// attacks run only in test images).
 pub const ATTACK_MANIFEST: &str = "components/attacks.toml";
+/// A component host that loops before it mounts (the boot must fail at stage 3, naming it).
+pub const MOUNT_ATTACK_MANIFEST: &str = "components/attack-mount.toml";
 /// The attackers of [`ATTACK_MANIFEST`] that must fault, with the mapping each report names.
 pub const FAULTING_ATTACKS: [(&str, &str); 5] = [
     ("inject-peer-heap", "outside the user window"),
@@ -186,6 +188,7 @@ pub fn prepare() -> Result<PathBuf> {
     }
     pack(LOG_FLOOD_MANIFEST)?;
     pack(ATTACK_MANIFEST)?;
+    pack(MOUNT_ATTACK_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

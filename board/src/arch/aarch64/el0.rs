@@ -54,6 +54,9 @@ pub struct UserContext {
     pub fpsr: u64,
     /// The vector index that ended the last run (8 synchronous, 9 IRQ, 10 FIQ, 11 SError).
     vector: u64,
+    /// TPIDR_EL0, the thread register EL0 may write: each process has its own, so nothing
+    /// passes from one process to the next through it.
+    pub tpidr: u64,
 }
 
 const _: () = {
@@ -63,6 +66,7 @@ const _: () = {
     assert!(core::mem::offset_of!(UserContext, q) == 288);
     assert!(core::mem::offset_of!(UserContext, fpcr) == 800);
     assert!(core::mem::offset_of!(UserContext, vector) == 816);
+    assert!(core::mem::offset_of!(UserContext, tpidr) == 824);
 };
 
 /// SPSR for EL0t (AArch64, SP_EL0) with D, A, I, F all unmasked.
@@ -85,6 +89,7 @@ impl UserContext {
             fpcr: 0,
             fpsr: 0,
             vector: 0,
+            tpidr: 0,
         }
     }
 }

@@ -10,7 +10,7 @@
 //
 // UserContext layout (el0.rs, checked there):
 //   0 x0..x30   248 sp   256 pc   264 pstate   272 esr   280 far
-//   288 q0..q31 (16 bytes each)   800 fpcr   808 fpsr   816 vector
+//   288 q0..q31 (16 bytes each)   800 fpcr   808 fpsr   816 vector   824 tpidr_el0
 
 .section .text.__el0, "ax"
 
@@ -61,6 +61,8 @@ __el0_run:
     ldr     x4, [x0, #808]
     msr     fpcr, x3
     msr     fpsr, x4
+    ldr     x3, [x0, #824]
+    msr     tpidr_el0, x3
 
     ldp     x2, x3, [x0, #248]
     msr     elr_el1, x3
@@ -141,6 +143,8 @@ __el0_exception:
     str     x3, [x1, #800]
     str     x4, [x1, #808]
     str     x0, [x1, #816]
+    mrs     x3, tpidr_el0
+    str     x3, [x1, #824]
 
     // Back to the kernel: its stack (SP_EL0), table, registers and interrupt mask.
     adrp    x2, __el0_kernel_sp

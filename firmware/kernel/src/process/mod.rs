@@ -37,6 +37,9 @@ use crate::board;
 pub const ENGINE_HEAP: u64 = 2 << 20;
 /// The component host's stack (wasmi runs in constant native stack when optimised).
 pub const STACK_SIZE: u64 = 512 << 10;
+/// How long a component host may take to mount its component at boot (a host that loops
+/// instead is stopped, and the boot fails with its name).
+pub const MOUNT_LIMIT_MS: u64 = 5_000;
 /// The slice of a process run for its guaranteed share (it is not the most urgent): short, so
 /// that the share stays small beside the work that is.
 pub const SHARE_SLICE_US: u64 = 500;
@@ -258,7 +261,15 @@ impl Processes {
     /// Runs process `index` until its component host has mounted the component.
     fn mount(&mut self, index: usize) -> Result<(), StartError> {
         let started = board::timer::counter();
-        let end = self.run_process(index, None);
+        let limit = self.counter_hz * MOUNT_LIMIT_MS / 1000;
+        // The timer ends a mount that does not finish (the tick runs only for the scheduler).
+        board::timer::start_tick(crate::boot::TICK_HZ);
+        board::timer::set_deadline(Some(started.saturating_add(limit)));
+        board::cpu::enable_interrupts();
+        let end = self.run_process(index, Some((started, limit)), false);
+        board::cpu::disable_interrupts();
+        board::timer::set_deadline(None);
+        board::timer::stop_tick();
         let process = &mut self.processes[index];
         process.mount_ticks = board::timer::counter().wrapping_sub(started);
         let failed = |reason: String| StartError::Mount {
@@ -269,6 +280,9 @@ impl Processes {
             RunEnd::Ready if process.state == State::Running => Ok(()),
             RunEnd::MountFailed(reason) => Err(failed(reason)),
             RunEnd::Fault(report) => Err(failed(format!("the component host faulted: {report}"))),
+            RunEnd::Preempted => Err(failed(format!(
+                "did not mount within {MOUNT_LIMIT_MS} ms (the component host was stopped)"
+            ))),
             _ => Err(failed(String::from(
                 "the component host stopped before mounting",
             ))),
@@ -301,7 +315,7 @@ impl Processes {
         };
         self.processes[index].stats.slices += 1;
         board::timer::set_deadline(Some(now.saturating_add(slice)));
-        let end = self.run_process(index, Some((now, slice)));
+        let end = self.run_process(index, Some((now, slice)), true);
         board::timer::set_deadline(None);
         let ticks = board::timer::counter().wrapping_sub(now);
         self.scheduler.charge(task, ticks);
@@ -324,7 +338,11 @@ impl Processes {
                 process.state = State::Finished;
                 self.scheduler.finish(task);
             }
-            RunEnd::Fault(report) | RunEnd::MountFailed(report) => self.fault(index, &report),
+            RunEnd::Fault(report) => self.fault(index, &report),
+            RunEnd::MountFailed(reason) => {
+                let report = format!("{}: mount failed: {reason}", process.name);
+                self.fault(index, &report)
+            }
         }
         true
     }
@@ -334,9 +352,15 @@ impl Processes {
         self.scheduler.next_wakeup()
     }
 
-    /// Runs process `index` from where it stopped until its slice (start and length; none
-    /// while mounting) is spent, a more urgent process is ready, or it waits, ends or faults.
-    fn run_process(&mut self, index: usize, slice: Option<(u64, u64)>) -> RunEnd {
+    /// Runs process `index` from where it stopped until its slice (start and length) is spent,
+    /// a more urgent process is ready (if it should `yield_to_urgent`: not while mounting at
+    /// boot, when everyone is ready), or it waits, ends or faults.
+    fn run_process(
+        &mut self,
+        index: usize,
+        slice: Option<(u64, u64)>,
+        yield_to_urgent: bool,
+    ) -> RunEnd {
         loop {
             let process = &mut self.processes[index];
             let ttbr0 = process.space.ttbr0();
@@ -352,7 +376,7 @@ impl Processes {
                         svc::Next::Resume => {
                             // A call that woke a more urgent process (a message it waited for)
                             // ends the run now rather than at the next interrupt.
-                            if slice.is_some() {
+                            if yield_to_urgent {
                                 let priority = self
                                     .scheduler
                                     .priority(self.processes[index].task)
@@ -386,7 +410,7 @@ impl Processes {
                         .priority(self.processes[index].task)
                         .unwrap_or(u8::MAX);
                     if now.wrapping_sub(start) >= length
-                        || self.scheduler.more_urgent_ready(priority, now)
+                        || (yield_to_urgent && self.scheduler.more_urgent_ready(priority, now))
                     {
                         return RunEnd::Preempted;
                     }

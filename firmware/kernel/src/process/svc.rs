@@ -49,7 +49,7 @@ impl Processes {
         ];
         let (status, value, next) = match number {
             call::EXIT => return Next::Exit,
-            call::FAULT => return Next::Fault(self.text(index, a, b)),
+            call::FAULT => return Next::Fault(self.own_text(index, a, b)),
             call::MOUNT_FAILED => return Next::MountFailed(self.text(index, a, b)),
             call::MOUNTED => {
                 if let Some(p) = self.processes.get_mut(index) {
@@ -58,12 +58,14 @@ impl Processes {
                 (Status::Ok, 0, Next::Mounted)
             }
             call::EVENT => {
-                let text = self.text(index, b, c);
-                match a {
+                let text = self.own_text(index, b, c);
+                // The process's own lines: droppable under its name, like its log.
+                let source = u8::try_from(index).unwrap_or(u8::MAX - 1);
+                board::console::droppable(source, || match a {
                     0 => defmt::info!("mount: {=str}", text.as_str()),
                     1 => defmt::warn!("denied: {=str}", text.as_str()),
                     _ => defmt::info!("task: {=str}", text.as_str()),
-                }
+                });
                 (Status::Ok, 0, Next::Resume)
             }
             call::LOG => {
@@ -115,6 +117,24 @@ impl Processes {
         match core::str::from_utf8(&bytes) {
             Ok(text) => String::from(text),
             Err(e) => String::from_utf8_lossy(bytes.get(..e.valid_up_to()).unwrap_or(&[])).into(),
+        }
+    }
+
+    /// As [`Processes::text`], about the calling component: a text that does not start with
+    /// its own name (`name:` or `name.`) gets it put in front, so no process can speak for
+    /// another in the kernel's log.
+    fn own_text(&self, index: usize, ptr: u64, len: u64) -> String {
+        let text = self.text(index, ptr, len);
+        let Some(name) = self.processes.get(index).map(|p| p.name.as_str()) else {
+            return text;
+        };
+        let own = text
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with(':') || rest.starts_with('.'));
+        if own {
+            text
+        } else {
+            alloc::format!("{name}: {text}")
         }
     }
 

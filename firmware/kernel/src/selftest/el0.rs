@@ -25,7 +25,8 @@ const CODE_VA: u64 = USER_BASE;
 /// One unmapped page below the stack is its guard.
 const STACK_VA: u64 = USER_BASE + 0x10_0000;
 const STACK_SIZE: u64 = 2 * PAGE_SIZE;
-const ASID: u8 = 1;
+/// An ASID no component's process uses (they have 1 ..= component count), flushed before use.
+const ASID: u8 = 255;
 const NULL_CALLS: u64 = 10_000;
 /// The spinning process's slice, in 100 Hz timer ticks.
 const SLICE_TICKS: u64 = 2;
@@ -94,6 +95,7 @@ pub fn el0(_: &BoardInfo, _: &mut System) {
         defmt::error!("el0: mapping the process: {}", defmt::Display2Format(&e));
         fail("cannot map the process");
     }
+    el0::flush_asid(ASID);
     let ttbr0 = el0::ttbr0(space.root_phys(), ASID);
     defmt::info!(
         "el0: process table {=u64:#x} (ASID {=u8}): code {=u64:#x} user RO X, stack {=u64:#x}..{=u64:#x} user RW XN, guard page below; the kernel shared, EL1 only",

@@ -141,7 +141,7 @@ impl BootInfo {
 const _: () = assert!(core::mem::size_of::<BootInfo>() <= layout::PAGE_SIZE as usize);
 
 pub mod call {
-    //! Supervisor call numbers: the immediate of `svc #n`. Arguments in `x0`..`x3`, the
+    //! Supervisor call numbers: the immediate of `svc #n`. Arguments in `x0`..`x2`, the
     //! [`crate::Status`] in `x0`, a second result in `x1`. Every other register is preserved.
 
     /// `exit()`: every task has finished; the process ends normally. Does not return.
