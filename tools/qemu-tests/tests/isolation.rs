@@ -8,7 +8,9 @@
 //! the loop is preempted by the timer; the pipeline keeps moving, in order.
 
 use ruvix_qemu_tests::*;
-use ruvix_runner::package::{ATTACK_MANIFEST, DEMO_MANIFEST, FAULTING_ATTACKS, MOUNT_ATTACK_MANIFEST};
+use ruvix_runner::package::{
+    ATTACK_MANIFEST, DEMO_MANIFEST, FAULTING_ATTACKS, MOUNT_ATTACK_MANIFEST,
+};
 
 /// Guest seconds under `-icount`.
 const SECONDS: u32 = 1;
@@ -87,7 +89,11 @@ fn attacks_fault_only_the_attacker(board: Board) {
 /// A component host that never mounts (it loops before) cannot hold up the boot: the timer
 /// stops it at the mount time limit and stage 3 fails, naming it.
 fn a_host_that_never_mounts_fails_the_boot_in_time(board: Board) {
-    let run = boot_with_initrd(board, &["run", "seconds=1"], &package(MOUNT_ATTACK_MANIFEST));
+    let run = boot_with_initrd(
+        board,
+        &["run", "seconds=1"],
+        &package(MOUNT_ATTACK_MANIFEST),
+    );
     run.assert_line("[inject-mount-loop] inject: looping for ever before mount");
     run.assert_line(
         "stage 3 mount: failed: inject-mount-loop: did not mount within 5000 ms (the component host was stopped)",
