@@ -141,7 +141,7 @@ fn count(run: &Outcome, needle: &str) -> usize {
 }
 
 fn misbehaving_components_are_contained(board: Board) {
-    let run = run_test_system(board, 8);
+    let run = run_test_system(board, 12);
     run.assert_line("9 components mounted, 3 queues connected, 9 tasks spawned");
 
     // Every violation is refused with its own error, and the violator lives on.

@@ -180,7 +180,7 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
 
     // One `regions.read32` of a device register, from wasm, in its own process.
     let mmio = boot(board, 1, Some(package_path(BENCH_MMIO_MANIFEST)), true)?;
-    let line = find(&mmio.outcome, "bench-mmio: ")?;
+    let line = find(&mmio.outcome, " read32 in ")?;
     let reads = number_after(line, "bench-mmio: ").context("reads")?.max(1);
     let us = number_after(line, " read32 in ").context("microseconds")?;
     writeln!(
