@@ -376,17 +376,10 @@ impl Processes {
                         svc::Next::Resume => {
                             // A call that woke a more urgent process (a message it waited for)
                             // ends the run now rather than at the next interrupt.
-                            if yield_to_urgent {
-                                let priority = self
-                                    .scheduler
-                                    .priority(self.processes[index].task)
-                                    .unwrap_or(u8::MAX);
-                                if self
-                                    .scheduler
-                                    .more_urgent_ready(priority, board::timer::counter())
-                                {
-                                    return RunEnd::Preempted;
-                                }
+                            if yield_to_urgent
+                                && self.more_urgent_than(index, board::timer::counter())
+                            {
+                                return RunEnd::Preempted;
                             }
                         }
                         svc::Next::Wait => return RunEnd::Waiting,
@@ -405,12 +398,8 @@ impl Processes {
                         continue;
                     };
                     let now = board::timer::counter();
-                    let priority = self
-                        .scheduler
-                        .priority(self.processes[index].task)
-                        .unwrap_or(u8::MAX);
                     if now.wrapping_sub(start) >= length
-                        || (yield_to_urgent && self.scheduler.more_urgent_ready(priority, now))
+                        || (yield_to_urgent && self.more_urgent_than(index, now))
                     {
                         return RunEnd::Preempted;
                     }
@@ -446,6 +435,32 @@ impl Processes {
         )
     }
 
+    /// Whether a process more urgent than process `index` is ready at `now`.
+    fn more_urgent_than(&self, index: usize, now: u64) -> bool {
+        let priority = self
+            .processes
+            .get(index)
+            .and_then(|p| self.scheduler.priority(p.task))
+            .unwrap_or(u8::MAX);
+        self.scheduler.more_urgent_ready(priority, now)
+    }
+
+    /// Records a task event of process `index` (`reason`, its restarts so far) in the witness
+    /// log.
+    fn record_task_event(&mut self, index: usize, kind: WitnessKind, reason: u32) {
+        let Some(process) = self.processes.get(index) else {
+            return;
+        };
+        let payload = TaskEvent {
+            component: process.index as u16,
+            entry: 0,
+            reason,
+            restart_count: process.restarts,
+        }
+        .encode();
+        record(&mut self.witness, kind, &payload);
+    }
+
     /// Process `index` faulted: report it, take it down and apply its restart policy.
     fn fault(&mut self, index: usize, report: &str) {
         let now = board::timer::counter();
@@ -453,20 +468,11 @@ impl Processes {
         process.state = State::Down;
         process.stats.faults += 1;
         defmt::warn!("fault: {=str}", report);
-        let event = |reason, process: &Process| {
-            TaskEvent {
-                component: process.index as u16,
-                entry: 0,
-                reason,
-                restart_count: process.restarts,
-            }
-            .encode()
-        };
-        let payload = event(REASON_TRAP, process);
-        record(&mut self.witness, WitnessKind::TaskFault, &payload);
+        let task = process.task;
+        self.record_task_event(index, WitnessKind::TaskFault, REASON_TRAP);
         let decision = self
             .scheduler
-            .fault(process.task, now)
+            .fault(task, now)
             .unwrap_or(FaultDecision::Stop(StopReason::Never));
         let process = &self.processes[index];
         match decision {
@@ -484,8 +490,7 @@ impl Processes {
                     process.name.as_str(),
                     reason.as_str()
                 );
-                let payload = event(REASON_STOPPED, process);
-                record(&mut self.witness, WitnessKind::TaskStopped, &payload);
+                self.record_task_event(index, WitnessKind::TaskStopped, REASON_STOPPED);
                 self.retire_unheld_regions();
             }
         }
@@ -546,14 +551,7 @@ impl Processes {
                 process.restarts,
                 max_restarts(process.restart)
             );
-            let payload = TaskEvent {
-                component: process.index as u16,
-                entry: 0,
-                reason: REASON_RESTART,
-                restart_count: process.restarts,
-            }
-            .encode();
-            record(&mut self.witness, WitnessKind::TaskRestart, &payload);
+            self.record_task_event(component, WitnessKind::TaskRestart, REASON_RESTART);
         }
     }
 
