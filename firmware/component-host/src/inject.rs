@@ -11,6 +11,7 @@ use ruvix_process_abi::{
     Status, layout,
 };
 
+use crate::platform::counter;
 use crate::svc;
 
 /// `inject-mount-loop`: loops for ever before mounting (the kernel must stop it at its mount
@@ -53,13 +54,33 @@ pub fn attack(name: &str, info: &BootInfo) {
                 core::hint::spin_loop();
             }
         }
-        "bad-svc" => bad_calls(),
+        "bad-svc" => {
+            bad_calls();
+            log_flood();
+        }
         _ => note("unknown attack"),
     }
 }
 
+/// A line about the attack, waiting out the kernel's log budget if it is spent.
 fn note(text: &str) {
-    let _ = svc::log(2, &format!("inject: {text}"));
+    let line = format!("inject: {text}");
+    for _ in 0..3 {
+        match svc::log(2, &line) {
+            Err((Status::WouldBlock, wait)) => {
+                let _ = svc::wait(&[], counter().saturating_add(wait));
+            }
+            _ => return,
+        }
+    }
+}
+
+/// The status of a `log` call.
+fn log_status(result: Result<(), (Status, u64)>) -> Status {
+    match result {
+        Ok(()) => Status::Ok,
+        Err((status, _)) => status,
+    }
 }
 
 fn load(what: &str, address: u64) {
@@ -89,13 +110,17 @@ fn jump(what: &str, address: u64) {
 /// Supervisor calls with every bad argument: each must be refused with an error.
 fn bad_calls() {
     let kernel = 0x80000u64;
-    let checks: [(&str, Status, Status); 6] = [
+    let checks: [(&str, Status, Status); 11] = [
         (
             "log from kernel memory",
             svc::log_raw(1, kernel, 16),
             Status::BadPointer,
         ),
-        ("log at level 9", svc::log(9, "x"), Status::BadArgument),
+        (
+            "log at level 9",
+            log_status(svc::log(9, "x")),
+            Status::BadArgument,
+        ),
         (
             "log from an unmapped address",
             svc::log_raw(1, 0x10, 8),
@@ -112,6 +137,32 @@ fn bad_calls() {
             Status::BadArgument,
         ),
         ("call number 999", svc::unknown(), Status::UnknownCall),
+        // This component holds `log` but not `timer` (components/attacks.toml).
+        (
+            "now-us without the timer capability",
+            svc::now_us().err().unwrap_or(Status::Ok),
+            Status::Denied,
+        ),
+        (
+            "lookup of a capability another component holds",
+            svc::lookup("summary").err().unwrap_or(Status::Ok),
+            Status::Denied,
+        ),
+        (
+            "lookup of a name in kernel memory",
+            svc::lookup_raw(kernel, 3),
+            Status::BadPointer,
+        ),
+        (
+            "lookup of a 4 KiB name",
+            svc::lookup_raw(layout::HEAP_BASE, 4096),
+            Status::Denied,
+        ),
+        (
+            "lookup of its own log capability",
+            svc::lookup("log").err().unwrap_or(Status::Ok),
+            Status::Ok,
+        ),
     ];
     let mut failed = 0;
     for (what, got, expected) in checks {
@@ -123,5 +174,22 @@ fn bad_calls() {
     note(&format!(
         "bad-svc: {} bad calls, {failed} not refused as expected",
         checks.len()
+    ));
+}
+
+/// 100 lines at once straight to the kernel, past the host's own log budget: the kernel's copy
+/// of the budget must drop what is over it, and say so.
+fn log_flood() {
+    const LINES: usize = 100;
+    let (mut written, mut dropped) = (0, 0);
+    for _ in 0..LINES {
+        match svc::log(0, "inject: log-flood: a line past the host's budget") {
+            Ok(()) => written += 1,
+            Err((Status::WouldBlock, _)) => dropped += 1,
+            Err(_) => {}
+        }
+    }
+    note(&format!(
+        "log-flood: {LINES} lines at once past the host's budget: {written} written, {dropped} dropped by the kernel"
     ));
 }

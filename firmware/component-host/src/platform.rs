@@ -1,20 +1,32 @@
-//! The runtime's [`Platform`] inside a process: time from the counter (EL0 may read it), the
-//! log and runtime events as supervisor calls, region memory through this process's own
+//! The runtime's [`Platform`] inside a process: the scheduling clock from the counter (EL0 may
+//! read it); `time.now-us`, `capabilities.lookup`, the log and runtime events as supervisor
+//! calls; region memory through this process's own
 //! mapping of it — which the kernel made with this component's rights, so the MMU confines
 //! every access whatever the code here does.
 
 use alloc::string::String;
 use core::fmt::Write;
 
-use ruvix_caps::RegionId;
-use ruvix_runtime::{LogLevel, Platform, RegionBacking, RuntimeEvent};
+use ruvix_caps::{Handle, RegionId};
+use ruvix_process_abi::Status;
+use ruvix_runtime::{CallError, LogLevel, Platform, RegionBacking, RuntimeEvent};
 
-use crate::svc;
+use crate::svc::{self, call_error};
 
 /// `call::EVENT` kinds: how the kernel prefixes the line.
 pub const EVENT_MOUNT: u64 = 0;
 pub const EVENT_DENIED: u64 = 1;
 pub const EVENT_TASK: u64 = 2;
+
+/// The system counter (`CNTPCT_EL0`): the runtime's scheduling clock, and the unit of the
+/// `wait` call's deadline.
+pub fn counter() -> u64 {
+    let ticks: u64;
+    // SAFETY: reading the counter has no side effects; the kernel lets EL0 read it
+    // (CNTKCTL_EL1.EL0PCTEN).
+    unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) ticks, options(nostack)) };
+    ticks
+}
 
 pub struct HostPlatform {
     pub ticks_per_second: u64,
@@ -22,21 +34,31 @@ pub struct HostPlatform {
 
 impl Platform for HostPlatform {
     fn now_ticks(&mut self) -> u64 {
-        let ticks: u64;
-        // SAFETY: reading the counter has no side effects; the kernel lets EL0 read it
-        // (CNTKCTL_EL1.EL0PCTEN).
-        unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) ticks, options(nostack)) };
-        ticks
+        counter()
     }
 
     fn ticks_per_second(&self) -> u64 {
         self.ticks_per_second
     }
 
-    fn log(&mut self, _component: &str, level: LogLevel, message: &str) {
-        // The kernel adds the component's name; a refusal (no `log` grant) was already
-        // answered by the runtime's own check, so there is nothing to report here.
-        let _ = svc::log(level as u64, message);
+    fn log(&mut self, _component: &str, level: LogLevel, message: &str) -> Result<(), u64> {
+        // The kernel adds the component's name. It keeps the budget too: over it, the line
+        // is dropped (and counted there) and the task should wait as long as it says. Other
+        // refusals (no `log` grant) were already answered by the runtime's own check.
+        match svc::log(level as u64, message) {
+            Err((Status::WouldBlock, wait)) => Err(wait),
+            _ => Ok(()),
+        }
+    }
+
+    fn now_us(&mut self) -> Result<u64, CallError> {
+        svc::now_us().map_err(call_error)
+    }
+
+    fn lookup(&mut self, name: &str, _local: Option<Handle>) -> Result<Handle, CallError> {
+        // The kernel's table is the authoritative one: ask it even when the replica says no
+        // (it only ever holds less than the replica).
+        svc::lookup(name).map(Handle).map_err(call_error)
     }
 
     fn log_dropped(&mut self, _component: &str) {

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 use ruvix_caps::{Handle, QueueId};
 use ruvix_process_abi::Status;
 use ruvix_queue::QueueStats;
-use ruvix_runtime::{CallError, QueueBackend, QueueRefusal, WaitOn};
+use ruvix_runtime::{QueueBackend, QueueRefusal, WaitOn};
 
 use crate::svc;
 
@@ -28,12 +28,7 @@ impl KernelQueues {
 fn refusal(status: Status) -> QueueRefusal {
     match status {
         Status::WouldBlock => QueueRefusal::WouldBlock,
-        Status::BadHandle => QueueRefusal::Error(CallError::BadHandle),
-        Status::WrongKind => QueueRefusal::Error(CallError::WrongKind),
-        Status::TooLarge => QueueRefusal::Error(CallError::TooLarge),
-        Status::OutOfBounds => QueueRefusal::Error(CallError::OutOfBounds),
-        Status::Unaligned => QueueRefusal::Error(CallError::Unaligned),
-        _ => QueueRefusal::Error(CallError::Denied),
+        other => QueueRefusal::Error(svc::call_error(other)),
     }
 }
 

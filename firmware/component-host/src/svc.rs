@@ -5,6 +5,7 @@
 use core::arch::asm;
 
 use ruvix_process_abi::{Status, call};
+use ruvix_runtime::CallError;
 
 /// `svc #N` with up to three arguments; returns `x0`, `x1`.
 macro_rules! svc {
@@ -30,6 +31,20 @@ macro_rules! svc {
 
 fn status(code: u64) -> Status {
     Status::from_code(code).unwrap_or(Status::BadArgument)
+}
+
+/// A refusal of the kernel as the WIT `error` the component sees. The kernel's own codes
+/// (a bad pointer or argument: the host's bug, not the component's) become `denied`.
+pub fn call_error(status: Status) -> CallError {
+    match status {
+        Status::BadHandle => CallError::BadHandle,
+        Status::WrongKind => CallError::WrongKind,
+        Status::TooLarge => CallError::TooLarge,
+        Status::OutOfBounds => CallError::OutOfBounds,
+        Status::Unaligned => CallError::Unaligned,
+        Status::WouldBlock => CallError::WouldBlock,
+        _ => CallError::Denied,
+    }
 }
 
 fn text_arguments(text: &str) -> (u64, u64) {
@@ -70,10 +85,35 @@ pub fn event(kind: u64, text: &str) {
     let _ = svc!(call::EVENT, kind, ptr, len);
 }
 
-/// One console line at `level` (0 debug … 3 error).
-pub fn log(level: u64, text: &str) -> Status {
+/// One console line at `level` (0 debug … 3 error); `Err((WouldBlock, ticks))` when the
+/// kernel dropped it over the component's log budget (the next line is allowed in `ticks`).
+pub fn log(level: u64, text: &str) -> Result<(), (Status, u64)> {
     let (ptr, len) = text_arguments(text);
-    status(svc!(call::LOG, level, ptr, len).0)
+    match svc!(call::LOG, level, ptr, len) {
+        (0, _) => Ok(()),
+        (code, wait) => Err((status(code), wait)),
+    }
+}
+
+/// Microseconds since boot (`time.now-us`; the kernel checks the `timer` capability).
+pub fn now_us() -> Result<u64, Status> {
+    match svc!(call::NOW_US, 0u64, 0u64, 0u64) {
+        (0, us) => Ok(us),
+        (code, _) => Err(status(code)),
+    }
+}
+
+/// The handle of the capability `name` in the kernel's table for this process.
+pub fn lookup(name: &str) -> Result<u32, Status> {
+    let (ptr, len) = text_arguments(name);
+    lookup_result(svc!(call::LOOKUP, ptr, len, 0u64))
+}
+
+fn lookup_result((code, handle): (u64, u64)) -> Result<u32, Status> {
+    match code {
+        0 => u32::try_from(handle).map_err(|_| Status::BadArgument),
+        code => Err(status(code)),
+    }
 }
 
 /// A line was dropped over the component's log budget (the kernel counts it).
@@ -135,6 +175,14 @@ pub fn wait(waits: &[u32], deadline: u64) -> Result<u64, Status> {
 #[cfg(feature = "fault-injection")]
 pub fn log_raw(level: u64, ptr: u64, len: u64) -> Status {
     status(svc!(call::LOG, level, ptr, len).0)
+}
+
+#[cfg(feature = "fault-injection")]
+pub fn lookup_raw(ptr: u64, len: u64) -> Status {
+    match lookup_result(svc!(call::LOOKUP, ptr, len, 0u64)) {
+        Ok(_) => Status::Ok,
+        Err(status) => status,
+    }
 }
 
 #[cfg(feature = "fault-injection")]

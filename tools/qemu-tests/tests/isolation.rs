@@ -2,7 +2,7 @@
 //! whose component host — outside wasm, past every software check — loads from another
 //! process's heap, stores to a region granted to another component, stores to a region it
 //! holds read-only, loads from kernel memory, jumps into its own heap, makes supervisor calls
-//! with bad arguments, or loops for ever without fuel (`components/attacks.toml`, the hook in
+//! with bad arguments (or without the capability they need), floods the log past its own budget, or loops for ever without fuel (`components/attacks.toml`, the hook in
 //! `firmware/component-host/src/inject.rs`). Each fault ends only that process, reported with
 //! the component, the class, the address and the mapping it hit; the bad calls are refused;
 //! the loop is preempted by the timer; the pipeline keeps moving, in order.
@@ -51,7 +51,24 @@ fn attacks_fault_only_the_attacker(board: Board) {
     run.assert_line("restart: inject-ro-region: restarted (2 of 2)");
     run.assert_line("stopped: inject-ro-region: stopped for good");
     // Bad supervisor calls: refused, not faults.
-    run.assert_line("[inject-bad-svc] inject: bad-svc: 6 bad calls, 0 not refused as expected");
+    run.assert_line("[inject-bad-svc] inject: bad-svc: 11 bad calls, 0 not refused as expected");
+    // A host that skips its own log budget meets the kernel's: a burst (20) gets through,
+    // the rest is dropped and counted against it.
+    let flood = run.assert_line("[inject-bad-svc] inject: log-flood: 100 lines at once");
+    let written = number_after(flood, "budget: ");
+    let dropped = number_after(flood, " written, ");
+    assert!(
+        written <= 21 && written + dropped == 100,
+        "the kernel let {written} of 100 through:\n{flood}"
+    );
+    let counted = number_after(
+        run.assert_line("stats: log budget inject-bad-svc: "),
+        " lines written, ",
+    );
+    assert!(
+        counted >= dropped,
+        "the kernel counted {counted} drops, the host saw {dropped}"
+    );
     run.expect_no_line("fault: inject-bad-svc")
         .unwrap_or_else(|e| panic!("{e}"));
     // The endless loop outside wasm is preempted: it used time, and so did everyone else.

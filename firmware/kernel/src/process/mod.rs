@@ -21,6 +21,7 @@ use alloc::vec::Vec;
 use board::arch::el0::{self, Exit, UserContext};
 use board::arch::exception::{exception_class_name, fault_status_name};
 use ruvix_caps::ComponentCaps;
+use ruvix_log_ring::LogBucket;
 use ruvix_manifest::{RestartPolicy, RvfManifest};
 use ruvix_queue::{Queue, QueueStats};
 use ruvix_sched::{FaultDecision, Scheduler, StopReason, TaskId};
@@ -113,6 +114,9 @@ pub struct Process {
     pub restarts: u32,
     pub mount_ticks: u64,
     pub stats: ProcessStats,
+    /// The component's log budget as the kernel enforces it (the host keeps a copy, to spare
+    /// itself the calls); kept across restarts, so a crash loop does not refill it.
+    log_budget: LogBucket,
 }
 
 /// What the kernel counted for a process.
@@ -130,7 +134,8 @@ pub struct ProcessStats {
     pub calls: u64,
     /// Faults (EL0 exceptions, traps reported by its host).
     pub faults: u64,
-    /// Log lines it wrote, and lines its host dropped over the component's log budget.
+    /// Log lines it wrote, and lines dropped over the component's log budget (by its host or,
+    /// for a host that skipped its check, by the kernel).
     pub log_lines: u64,
     pub log_dropped: u64,
 }
@@ -241,6 +246,12 @@ impl Processes {
                 restarts: 0,
                 mount_ticks: 0,
                 stats: ProcessStats::default(),
+                log_budget: LogBucket::new(
+                    decl.log_budget.lines_per_second,
+                    decl.log_budget.burst,
+                    counter_hz,
+                    now,
+                ),
             });
         }
         let mut system = Processes {
@@ -308,14 +319,17 @@ impl Processes {
             process.context.x[1] = satisfied;
             process.state = State::Running;
         }
-        let slice = if self.scheduler.picked_for_share() {
+        // A guaranteed-share slice is run to its end although more urgent processes are
+        // ready (that is what it is for); any other yields to them.
+        let share = self.scheduler.picked_for_share();
+        let slice = if share {
             self.counter_hz * SHARE_SLICE_US / 1_000_000
         } else {
             self.processes[index].slice_ticks
         };
         self.processes[index].stats.slices += 1;
         board::timer::set_deadline(Some(now.saturating_add(slice)));
-        let end = self.run_process(index, Some((now, slice)), true);
+        let end = self.run_process(index, Some((now, slice)), !share);
         board::timer::set_deadline(None);
         let ticks = board::timer::counter().wrapping_sub(now);
         self.scheduler.charge(task, ticks);
@@ -354,7 +368,8 @@ impl Processes {
 
     /// Runs process `index` from where it stopped until its slice (start and length) is spent,
     /// a more urgent process is ready (if it should `yield_to_urgent`: not while mounting at
-    /// boot, when everyone is ready), or it waits, ends or faults.
+    /// boot, when everyone is ready, nor in a guaranteed-share slice), or it waits, ends or
+    /// faults.
     fn run_process(
         &mut self,
         index: usize,

@@ -376,8 +376,12 @@ impl UserSpace {
     }
 
     /// Copies `into.len()` bytes from the process at `va`: only from its own memory (image,
-    /// inputs, data, stack, heap), never from a region or the kernel.
+    /// inputs, data, stack, heap), never from a region or the kernel. Nothing to copy is
+    /// never a bad pointer (an empty slice's address is arbitrary).
     pub fn copy_from(&self, va: u64, into: &mut [u8]) -> Result<(), Status> {
+        if into.is_empty() {
+            return Ok(());
+        }
         let (area, offset) = self.area(va, into.len() as u64).ok_or(Status::BadPointer)?;
         let pages = self.pages(area).ok_or(Status::BadPointer)?;
         pages
@@ -388,6 +392,9 @@ impl UserSpace {
 
     /// Copies `data` into the process at `va`: only into its own writable memory.
     pub fn copy_to(&mut self, va: u64, data: &[u8]) -> Result<(), Status> {
+        if data.is_empty() {
+            return Ok(());
+        }
         let (area, offset) = self.area(va, data.len() as u64).ok_or(Status::BadPointer)?;
         let (true, Memory::Private(index)) = (area.user_writable, &area.memory) else {
             return Err(Status::BadPointer);

@@ -8,7 +8,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use ruvix_caps::{Handle, ObjectKind, ObjectRef, QueueId, Rights};
-use ruvix_process_abi::{MAX_WAITS, Status, call};
+use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, call};
 use ruvix_queue::{Queue, QueueError};
 
 use super::{Processes, State};
@@ -68,15 +68,10 @@ impl Processes {
                 });
                 (Status::Ok, 0, Next::Resume)
             }
-            call::LOG => {
-                let status = self.log(index, a, b, c);
-                if status == Status::Ok
-                    && let Some(p) = self.processes.get_mut(index)
-                {
-                    p.stats.log_lines += 1;
-                }
-                (status, 0, Next::Resume)
-            }
+            call::LOG => match self.log(index, a, b, c) {
+                Ok(()) => (Status::Ok, 0, Next::Resume),
+                Err((status, wait)) => (status, wait, Next::Resume),
+            },
             call::LOG_DROPPED => {
                 if let Some(p) = self.processes.get_mut(index) {
                     p.stats.log_dropped += 1;
@@ -89,6 +84,14 @@ impl Processes {
                 Err(status) => (status, 0, Next::Resume),
             },
             call::RECEIVE => (self.receive(index, a, b, c), 0, Next::Resume),
+            call::NOW_US => match self.now_us(index) {
+                Ok(us) => (Status::Ok, us, Next::Resume),
+                Err(status) => (status, 0, Next::Resume),
+            },
+            call::LOOKUP => match self.lookup(index, a, b) {
+                Ok(handle) => (Status::Ok, u64::from(handle.0), Next::Resume),
+                Err(status) => (status, 0, Next::Resume),
+            },
             call::YIELD => (Status::Ok, 0, Next::Yield),
             call::WAIT => match self.wait(index, a, b, c) {
                 Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
@@ -147,24 +150,34 @@ impl Processes {
         })
     }
 
-    fn log(&mut self, index: usize, level: u64, ptr: u64, len: u64) -> Status {
+    /// `log`: the line, unless the component's budget is spent (then `WouldBlock` and the
+    /// ticks until the next line is allowed).
+    fn log(&mut self, index: usize, level: u64, ptr: u64, len: u64) -> Result<(), (Status, u64)> {
         if !self.holds(index, ObjectKind::Log, Rights::WRITE) {
-            return Status::Denied;
+            return Err((Status::Denied, 0));
         }
         if level > 3 {
-            return Status::BadArgument;
+            return Err((Status::BadArgument, 0));
         }
-        let Some(process) = self.processes.get(index) else {
-            return Status::BadArgument;
-        };
+        let process = self
+            .processes
+            .get_mut(index)
+            .ok_or((Status::BadArgument, 0))?;
         let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_TEXT);
         let mut bytes = vec![0; len];
-        if let Err(status) = process.space.copy_from(ptr, &mut bytes) {
-            return status;
-        }
+        process
+            .space
+            .copy_from(ptr, &mut bytes)
+            .map_err(|s| (s, 0))?;
         let Ok(message) = core::str::from_utf8(&bytes) else {
-            return Status::BadArgument;
+            return Err((Status::BadArgument, 0));
         };
+        // Only a well-formed line takes from the budget; a refused one is counted.
+        if let Err(wait) = process.log_budget.take(board::timer::counter()) {
+            process.stats.log_dropped += 1;
+            return Err((Status::WouldBlock, wait));
+        }
+        process.stats.log_lines += 1;
         let name = process.name.as_str();
         let source = u8::try_from(process.index).unwrap_or(u8::MAX - 1);
         board::console::droppable(source, || match level {
@@ -173,7 +186,37 @@ impl Processes {
             2 => defmt::warn!("[{=str}] {=str}", name, message),
             _ => defmt::error!("[{=str}] {=str}", name, message),
         });
-        Status::Ok
+        Ok(())
+    }
+
+    /// `now_us`: microseconds since boot, for a holder of the `timer` capability.
+    fn now_us(&self, index: usize) -> Result<u64, Status> {
+        if !self.holds(index, ObjectKind::Timer, Rights::READ) {
+            return Err(Status::Denied);
+        }
+        Ok(ruvix_sched::ticks_to_us(
+            board::timer::counter(),
+            self.counter_hz,
+        ))
+    }
+
+    /// `lookup`: the handle of the capability `name` names in the caller's own table.
+    fn lookup(&self, index: usize, ptr: u64, len: u64) -> Result<Handle, Status> {
+        let process = self.processes.get(index).ok_or(Status::BadArgument)?;
+        let len = usize::try_from(len).map_err(|_| Status::Denied)?;
+        if len > MAX_NAME {
+            // No capability has so long a name.
+            return Err(Status::Denied);
+        }
+        let mut bytes = vec![0; len];
+        process.space.copy_from(ptr, &mut bytes)?;
+        let name = core::str::from_utf8(&bytes).map_err(|_| Status::BadArgument)?;
+        // A handle the kernel revoked is gone from the table though its name stays.
+        process
+            .caps
+            .lookup(name)
+            .filter(|handle| process.caps.table().get(*handle).is_ok())
+            .ok_or(Status::Denied)
     }
 
     /// The queue `handle` names in process `index`'s table, with `rights`.

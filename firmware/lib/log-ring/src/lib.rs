@@ -22,6 +22,10 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod budget;
+
+pub use budget::{LogBucket, LogCounts};
+
 /// Sources a drop can be counted against by index (components in manifest order); higher
 /// indices share [`Drops::other`].
 pub const MAX_SOURCES: usize = 32;

@@ -158,6 +158,9 @@ pub mod call {
     /// `event(level, text, len)`: a line the runtime reports (a task finished, a call denied).
     pub const EVENT: u16 = 4;
     /// `log(level, text, len)`: one console line (`log.write`); needs the `log` capability.
+    /// The kernel keeps the component's log budget too: over it, the line is dropped and
+    /// counted, and the call returns `WouldBlock` with, in `x1`, the counter ticks until the
+    /// next line is allowed.
     pub const LOG: u16 = 10;
     /// `log_dropped()`: the host dropped one line over the component's log budget (counted by
     /// the kernel, which prints the counts).
@@ -174,6 +177,12 @@ pub mod call {
     /// `yield()`: a task yielded (`task.yield-now`): the rest of this slice goes to the other
     /// ready processes; this one stays ready.
     pub const YIELD: u16 = 30;
+    /// `now_us() -> microseconds`: `time.now-us`, since boot; needs the `timer` capability.
+    pub const NOW_US: u16 = 40;
+    /// `lookup(name, len) -> handle`: `capabilities.lookup`, from the kernel's table (which
+    /// the process cannot reach); `Denied` for a name it does not hold, also one longer than
+    /// [`crate::MAX_NAME`].
+    pub const LOOKUP: u16 = 41;
     /// `wait(waits, count, deadline) -> satisfied`: every task is blocked; sleep until one of
     /// the `count` (≤ 64) wait words at `waits` may succeed or the counter reaches `deadline`
     /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed.
@@ -193,6 +202,9 @@ pub const fn wait_receive(queue: u32) -> u32 {
 /// The longest text a call passes (a log line, a fault report); longer ones are cut. The
 /// runtime cuts log lines to the same length (`ruvix_runtime::MAX_LOG_LINE`).
 pub const MAX_TEXT: usize = 512;
+
+/// The longest capability name [`call::LOOKUP`] reads (the manifest allows 32 bytes).
+pub const MAX_NAME: usize = 64;
 
 /// The most wait words one [`call::WAIT`] takes.
 pub const MAX_WAITS: usize = 64;

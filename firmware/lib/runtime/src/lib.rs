@@ -114,11 +114,11 @@ pub use error::MountError;
 pub use event::{FaultReason, RuntimeEvent};
 pub use host::calls::MAX_LOG_LINE;
 pub use host::link::HOST_CALL_FUEL;
-pub use host::log_budget::LogCounts;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
 pub use platform::{LogLevel, Platform, RegionBacking};
 pub use queues::{LocalQueues, QueueBackend, QueueRefusal};
+pub use ruvix_log_ring::LogCounts;
 /// The scheduling and restart policy (the `ruvix-sched` crate, which needs no interpreter).
 pub use ruvix_sched as policy;
 

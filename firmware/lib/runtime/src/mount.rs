@@ -15,10 +15,10 @@ use wasmi::{
 };
 
 use crate::error::MountError;
-use crate::host::log_budget::LogBucket;
 use crate::host::state::{GuestExports, HostState, Shared};
 use crate::imports::{self, ImportMismatch, Interfaces};
 use crate::platform::{Platform, RegionBacking};
+use ruvix_log_ring::LogBucket;
 
 /// Most tables an instance may create (a Rust module has one, for indirect calls).
 const MAX_TABLES: usize = 4;

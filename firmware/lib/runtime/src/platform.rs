@@ -3,9 +3,11 @@
 
 use core::fmt;
 
-use ruvix_caps::RegionId;
+use ruvix_caps::{Handle, RegionId};
 
+use crate::abi::CallError;
 use crate::event::RuntimeEvent;
+use crate::policy::ticks_to_us;
 
 /// The hardware the runtime needs, implemented by the kernel (and by a fake in host tests).
 ///
@@ -21,9 +23,29 @@ pub trait Platform {
     /// 54 MHz on a Pi 4). Must not be 0.
     fn ticks_per_second(&self) -> u64;
 
-    /// One line of a component's console log (`log.write`). `message` is the component's text,
-    /// cut to [`crate::MAX_LOG_LINE`] bytes, without a newline.
-    fn log(&mut self, component: &str, level: LogLevel, message: &str);
+    /// One line of a component's console log (`log.write`), within the budget the runtime
+    /// keeps. `message` is the component's text, cut to [`crate::MAX_LOG_LINE`] bytes, without
+    /// a newline. `Err(ticks)`: the platform keeps a budget of its own and dropped the line
+    /// (the kernel does, per process, so that a host skipping the runtime's check gains
+    /// nothing); the next line is allowed in `ticks` counter ticks.
+    fn log(&mut self, component: &str, level: LogLevel, message: &str) -> Result<(), u64>;
+
+    /// `time.now-us` for a component the runtime found holding the `timer` grant:
+    /// microseconds since boot. By default from [`Platform::now_ticks`]; the component host
+    /// asks the kernel instead (a supervisor call: the kernel checks the grant in its own
+    /// table and the call's time is the caller's). The runtime's own clock — deadlines,
+    /// slices — stays [`Platform::now_ticks`].
+    fn now_us(&mut self) -> Result<u64, CallError> {
+        Ok(ticks_to_us(self.now_ticks(), self.ticks_per_second()))
+    }
+
+    /// `capabilities.lookup(name)`, given `local`, the answer of the runtime's copy of the
+    /// component's table. By default that answer; the component host asks the kernel, whose
+    /// table is the authoritative one (it may have revoked what the copy still names).
+    fn lookup(&mut self, name: &str, local: Option<Handle>) -> Result<Handle, CallError> {
+        let _ = name;
+        local.ok_or(CallError::Denied)
+    }
 
     /// A line of `component`'s was dropped over its log budget (the runtime counts it too:
     /// [`crate::Runtime::log_counts`]); a platform that keeps its own counts — the kernel,

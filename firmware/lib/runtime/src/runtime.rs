@@ -17,7 +17,6 @@ use crate::error::MountError;
 use crate::event::{FaultReason, RuntimeEvent};
 use crate::host::calls::{self, Completion};
 use crate::host::link;
-use crate::host::log_budget::{LogBucket, LogCounts};
 use crate::host::state::{HostTrap, Shared, Suspend};
 use crate::mount::{self, Blueprint, Live};
 use crate::platform::{Platform, RegionBacking};
@@ -28,6 +27,7 @@ use crate::queues::{LocalQueues, QueueBackend};
 use crate::stats::{
     ComponentInfo, ComponentMount, MountReport, SliceOutcome, Step, TaskInfo, TaskStats,
 };
+use ruvix_log_ring::{LogBucket, LogCounts};
 
 /// The components of a system, mounted under wasmi, and their cooperative tasks.
 ///
@@ -220,7 +220,8 @@ impl<P: Platform + 'static> Runtime<P> {
             memory_bytes: usize::try_from(decl.memory_bytes()).unwrap_or(usize::MAX),
             entry_points: decl.entry_points.iter().map(|e| e.export.clone()).collect(),
             log: Rc::new(RefCell::new(LogBucket::new(
-                decl.log_budget,
+                decl.log_budget.lines_per_second,
+                decl.log_budget.burst,
                 self.scheduler_ticks_per_second(),
                 self.now(),
             ))),
@@ -643,7 +644,7 @@ impl<P: Platform + 'static> Runtime<P> {
     /// Each component's log lines written and dropped over budget, in manifest order.
     pub fn log_counts(&self) -> impl Iterator<Item = (&str, LogCounts)> + '_ {
         self.components.iter().map(|c| {
-            let counts = c.blueprint.log.try_borrow().map(|b| b.counts);
+            let counts = c.blueprint.log.try_borrow().map(|b| b.counts());
             (c.name.as_str(), counts.unwrap_or_default())
         })
     }

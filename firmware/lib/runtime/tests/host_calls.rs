@@ -190,6 +190,62 @@ fn every_result_has_its_canonical_layout() {
 }
 
 #[test]
+fn the_platform_has_the_last_word_on_lookup_time_and_log() {
+    // In a process the kernel answers these three (its table, its clock, its log budget):
+    // what the runtime's own copy of the table allows, the platform may still refuse.
+    let manifest = system(&[
+        component("probe", 100_000, r#"log = "wo", timer = "ro""#, NEVER),
+        ram_region("out", r#"probe = "rw""#),
+    ]);
+    let probe = module(
+        r#"
+  (data (i32.const 0x300) "out")
+  (data (i32.const 0x310) "probe: refused")
+  (func (export "run")
+    (memory.fill (i32.const 0x100) (i32.const 0xEE) (i32.const 0x40))
+    ;; Handles: log 0, timer 1, out 2 (`$init` would look it up).
+    (global.set $out (i32.const 2))
+    (call $lookup (i32.const 0x300) (i32.const 3) (i32.const 0x100))
+    (call $now (i32.const 0x110))
+    (call $log (i32.const 1) (i32.const 0x310) (i32.const 14) (i32.const 0x120))
+    (call $dump (i32.const 0) (i32.const 0x100) (i32.const 0x40)))
+"#,
+    );
+    let mut runtime = boot(&manifest, vec![probe]);
+    {
+        let mut platform = runtime.platform_mut();
+        platform.deny_lookups = true;
+        platform.deny_now = true;
+        platform.refuse_logs = true;
+    }
+    run_until(&mut runtime, 10, |r| finished(r, "probe"));
+    assert_eq!(faults(&runtime), Vec::<String>::new());
+    let out = region(&runtime, 0, 0, 0x40);
+    let at = |offset: usize, len: usize| out[offset..offset + len].to_vec();
+    assert_eq!(
+        at(0x00, 8),
+        [1, E, E, E, 2, E, E, E],
+        "lookup = err(denied)"
+    );
+    assert_eq!(
+        at(0x10, 16),
+        [1, E, E, E, E, E, E, E, 2, E, E, E, E, E, E, E],
+        "now-us = err(denied)"
+    );
+    // The refused line: the call succeeds, the line is counted as dropped, the task slept.
+    assert_eq!(at(0x20, 2), [0, E], "log = ok");
+    assert!(runtime.platform().lines("probe").is_empty());
+    let counts = runtime.log_counts().find(|(n, _)| *n == "probe").unwrap().1;
+    assert_eq!((counts.written, counts.dropped), (0, 1));
+    let stats = runtime
+        .tasks()
+        .find(|t| t.component == "probe")
+        .unwrap()
+        .stats;
+    assert_eq!(stats.sleeps, 1);
+}
+
+#[test]
 fn blocking_calls_are_finished_by_the_scheduler_through_cabi_realloc() {
     let manifest = system(&[
         component("rx", 100_000, "", NEVER).replace("\"run\" }", "\"run\", priority = 1 }"),

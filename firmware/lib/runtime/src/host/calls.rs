@@ -63,12 +63,13 @@ pub(crate) fn lookup<P: Platform>(
     let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
     abi::check_return_area(memory.len(), RESULT_U32, ret)?;
     let name = abi::load_str(memory, "capability name", name_ptr, name_len)?;
-    // A name the manifest did not grant this component is `denied` (host.wit).
-    let result = state
-        .caps
-        .lookup(name)
-        .map(|h| h.0)
-        .ok_or(CallError::Denied);
+    // A name the manifest did not grant this component is `denied` (host.wit); the platform
+    // (the kernel, in a process) has the last word.
+    let local = state.caps.lookup(name);
+    let result = borrow(&state.shared)?
+        .platform
+        .lookup(name, local)
+        .map(|h| h.0);
     abi::store_u32(memory, ret, result)?;
     Ok(())
 }
@@ -356,19 +357,31 @@ pub(crate) fn log_write<P: Platform>(
                 what: "log budget borrowed twice",
             })?
             .take(now);
-        match allowed {
-            Ok(()) => shared.platform.log(state.caps.name(), level, line),
+        let dropped = match allowed {
+            Ok(()) => match shared.platform.log(state.caps.name(), level, line) {
+                Ok(()) => None,
+                Err(wait) => {
+                    // The platform's own budget dropped it (and counted it).
+                    if let Ok(mut bucket) = state.log.try_borrow_mut() {
+                        bucket.refused();
+                    }
+                    Some(wait)
+                }
+            },
             Err(wait) => {
-                // Over budget: the line is dropped and counted, the call still succeeds, and
-                // the task waits until its bucket has a line again — a flood costs the
-                // flooder its time, not the others theirs.
                 shared.platform.log_dropped(state.caps.name());
-                return Err(HostTrap::Suspend(Suspend::Sleep {
-                    until: now.saturating_add(wait),
-                    ret,
-                    result: Ok(()),
-                }));
+                Some(wait)
             }
+        };
+        if let Some(wait) = dropped {
+            // Over budget: the line is dropped and counted, the call still succeeds, and
+            // the task waits until its bucket has a line again — a flood costs the flooder
+            // its time, not the others theirs.
+            return Err(HostTrap::Suspend(Suspend::Sleep {
+                until: now.saturating_add(wait),
+                ret,
+                result: Ok(()),
+            }));
         }
         Ok(())
     } else {
@@ -396,7 +409,7 @@ pub(crate) fn now_us<P: Platform>(
     let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
     abi::check_return_area(memory.len(), RESULT_U64, ret)?;
     let result = if holds(&state.caps, ObjectKind::Timer, Rights::READ) {
-        Ok(borrow(&state.shared)?.now_us())
+        borrow(&state.shared)?.platform.now_us()
     } else {
         Err(CallError::Denied)
     };

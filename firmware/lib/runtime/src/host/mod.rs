@@ -2,5 +2,4 @@
 
 pub(crate) mod calls;
 pub(crate) mod link;
-pub(crate) mod log_budget;
 pub(crate) mod state;

@@ -12,12 +12,12 @@ use core::ops::Range;
 use ruvix_caps::{ComponentCaps, Handle, ObjectKind, ObjectRef, QueueId, Rights};
 use wasmi::{Memory, StoreLimits, TypedFunc};
 
-use super::log_budget::LogBucket;
 use crate::abi::{CallError, GuestFault};
 use crate::imports::Interfaces;
 use crate::platform::{Platform, RegionBacking};
-use crate::policy::{WaitOn, ticks_to_us};
+use crate::policy::WaitOn;
 use crate::queues::QueueBackend;
+use ruvix_log_ring::LogBucket;
 
 /// The state every component's host calls share: owned by the runtime, reached from each
 /// component's store through an `Rc`. Borrowed only for the length of one host-call step, never
@@ -269,12 +269,6 @@ impl<P: Platform> Shared<P> {
             return Err(CallError::Denied);
         }
         Ok((id, region))
-    }
-
-    /// Microseconds since boot.
-    pub(crate) fn now_us(&mut self) -> u64 {
-        let ticks = self.platform.now_ticks();
-        ticks_to_us(ticks, self.ticks_per_second)
     }
 }
 

@@ -10,13 +10,13 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ruvix_caps::{
-    BootCapabilitySet, BootMinter, ComponentCaps, MemoryRange, MintToken, ObjectIds, RegionId,
-    distribute,
+    BootCapabilitySet, BootMinter, ComponentCaps, Handle, MemoryRange, MintToken, ObjectIds,
+    RegionId, distribute,
 };
 use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
 use ruvix_queue::Queue;
 use ruvix_runtime::{
-    LogLevel, MountError, MountReport, Platform, QueueBackend, RegionBacking, Runtime,
+    CallError, LogLevel, MountError, MountReport, Platform, QueueBackend, RegionBacking, Runtime,
     RuntimeEvent, Step,
 };
 
@@ -100,6 +100,12 @@ pub struct FakePlatform {
     pub mapped: Vec<u8>,
     /// Calls of `write_mapped`.
     pub mapped_writes: u64,
+    /// Plays a kernel with its own word on these calls (as the component host's platform
+    /// asks the kernel): every `lookup` is denied, every `now-us` is denied, every line is
+    /// dropped by the platform's own budget (the next allowed in 250 ticks).
+    pub deny_lookups: bool,
+    pub deny_now: bool,
+    pub refuse_logs: bool,
 }
 
 impl FakePlatform {
@@ -115,6 +121,9 @@ impl FakePlatform {
             retired: Vec::new(),
             mapped: vec![0; 0x4000],
             mapped_writes: 0,
+            deny_lookups: false,
+            deny_now: false,
+            refuse_logs: false,
         }
     }
 
@@ -174,13 +183,31 @@ impl Platform for FakePlatform {
         self.ticks_per_second
     }
 
-    fn log(&mut self, component: &str, level: LogLevel, message: &str) {
+    fn log(&mut self, component: &str, level: LogLevel, message: &str) -> Result<(), u64> {
         let marker = 0u8;
         self.stack_low = self.stack_low.min(std::ptr::addr_of!(marker) as usize);
         if std::env::var_os("RUVIX_TEST_ECHO").is_some() {
             println!("[{:>10}] {component}: {level}: {message}", self.clock);
         }
+        if self.refuse_logs {
+            return Err(250);
+        }
         self.logs.push((component.into(), level, message.into()));
+        Ok(())
+    }
+
+    fn now_us(&mut self) -> Result<u64, CallError> {
+        if self.deny_now {
+            return Err(CallError::Denied);
+        }
+        Ok(self.clock * 1_000_000 / self.ticks_per_second)
+    }
+
+    fn lookup(&mut self, _name: &str, local: Option<Handle>) -> Result<Handle, CallError> {
+        if self.deny_lookups {
+            return Err(CallError::Denied);
+        }
+        local.ok_or(CallError::Denied)
     }
 
     fn log_dropped(&mut self, component: &str) {

@@ -1,10 +1,11 @@
-//! A component's log budget: a token bucket over the system counter, checked by `log.write`.
+//! A component's log budget (the manifest's `log = { lines_per_second, burst }`): a token
+//! bucket over the system counter. The component host checks it before it makes the `log`
+//! call, so that an honest flood costs no supervisor calls; the kernel checks its own copy in
+//! the call, so that a host which skips its check gets its lines dropped all the same.
 //!
 //! One line costs `ticks_per_second` units; the bucket refills at `lines_per_second` units per
 //! counter tick and holds `burst` lines. Integer arithmetic only, saturating, so no clock value
 //! or manifest number can overflow it.
-
-use ruvix_manifest::LogBudget;
 
 /// What a component's log did since mount (kept across restarts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,22 +18,23 @@ pub struct LogCounts {
 
 /// The bucket.
 #[derive(Clone, Debug)]
-pub(crate) struct LogBucket {
+pub struct LogBucket {
     rate: u64,
     cost: u64,
     capacity: u64,
     tokens: u64,
     last: u64,
-    pub(crate) counts: LogCounts,
+    counts: LogCounts,
 }
 
 impl LogBucket {
-    /// A full bucket for `budget` (validated: both numbers at least 1) at `now`.
-    pub(crate) fn new(budget: LogBudget, ticks_per_second: u64, now: u64) -> LogBucket {
+    /// A full bucket of `burst` lines refilled at `lines_per_second` (the manifest validates
+    /// both as at least 1; a 0 is treated as 1) at `now`.
+    pub fn new(lines_per_second: u32, burst: u32, ticks_per_second: u64, now: u64) -> LogBucket {
         let cost = ticks_per_second.max(1);
-        let capacity = u64::from(budget.burst.max(1)).saturating_mul(cost);
+        let capacity = u64::from(burst.max(1)).saturating_mul(cost);
         LogBucket {
-            rate: u64::from(budget.lines_per_second.max(1)),
+            rate: u64::from(lines_per_second.max(1)),
             cost,
             capacity,
             tokens: capacity,
@@ -43,7 +45,7 @@ impl LogBucket {
 
     /// Takes one line's worth at `now`: `Ok` when the line may be written, else counts the
     /// drop and returns the ticks until the next line would be allowed.
-    pub(crate) fn take(&mut self, now: u64) -> Result<(), u64> {
+    pub fn take(&mut self, now: u64) -> Result<(), u64> {
         let elapsed = now.saturating_sub(self.last);
         self.last = self.last.max(now);
         self.tokens = self
@@ -62,6 +64,18 @@ impl LogBucket {
                 .div_ceil(self.rate.max(1)))
         }
     }
+
+    /// A line [`LogBucket::take`] allowed was refused further on (the kernel's own budget
+    /// dropped it): counted as dropped, not written.
+    pub fn refused(&mut self) {
+        self.counts.written = self.counts.written.saturating_sub(1);
+        self.counts.dropped = self.counts.dropped.saturating_add(1);
+    }
+
+    /// What the bucket let through and dropped so far.
+    pub fn counts(&self) -> LogCounts {
+        self.counts
+    }
 }
 
 #[cfg(test)]
@@ -71,14 +85,7 @@ mod tests {
     const HZ: u64 = 1000;
 
     fn bucket(lines_per_second: u32, burst: u32) -> LogBucket {
-        LogBucket::new(
-            LogBudget {
-                lines_per_second,
-                burst,
-            },
-            HZ,
-            0,
-        )
+        LogBucket::new(lines_per_second, burst, HZ, 0)
     }
 
     #[test]
@@ -105,6 +112,20 @@ mod tests {
     }
 
     #[test]
+    fn a_refused_line_counts_as_dropped() {
+        let mut b = bucket(2, 5);
+        assert_eq!(b.take(0), Ok(()));
+        b.refused();
+        assert_eq!(
+            b.counts(),
+            LogCounts {
+                written: 0,
+                dropped: 1
+            }
+        );
+    }
+
+    #[test]
     fn refills_only_up_to_the_burst() {
         let mut b = bucket(1, 3);
         for _ in 0..3 {
@@ -119,25 +140,11 @@ mod tests {
 
     #[test]
     fn extreme_numbers_do_not_overflow() {
-        let mut b = LogBucket::new(
-            LogBudget {
-                lines_per_second: u32::MAX,
-                burst: u32::MAX,
-            },
-            u64::MAX,
-            u64::MAX - 1,
-        );
+        let mut b = LogBucket::new(u32::MAX, u32::MAX, u64::MAX, u64::MAX - 1);
         assert!(b.take(u64::MAX).is_ok());
         // The clock going backwards (it does not, but) neither refills nor panics.
         assert!(b.take(0).is_ok() || b.take(0).is_err());
-        let mut zero = LogBucket::new(
-            LogBudget {
-                lines_per_second: 0,
-                burst: 0,
-            },
-            0,
-            0,
-        );
+        let mut zero = LogBucket::new(0, 0, 0, 0);
         assert!(
             zero.take(0).is_ok(),
             "0s are treated as 1 (validation refuses them)"
