@@ -24,7 +24,8 @@ impl Guest for BenchMmio {
         let started = now_us();
         let mut levels = 0u32;
         for _ in 0..READS {
-            let level = regions::read32(gpio, GPLEV0).unwrap_or_else(|e| fail("bench-mmio: read32", e));
+            let level =
+                regions::read32(gpio, GPLEV0).unwrap_or_else(|e| fail("bench-mmio: read32", e));
             levels = levels.wrapping_add(level);
         }
         let elapsed = now_us().saturating_sub(started);
