@@ -8,6 +8,8 @@
 //!   where and traps, so the kernel applies the component's restart policy.
 //! - [`Line`]: log lines built without `core::fmt`, which would double a small module's size.
 //! - [`pipeline`]: the demo pipeline's message format and the sink's sequence check.
+//! - [`interrupts`]: a driver's interrupt calls (`wait`, `try_wait`, `ack`, [`interrupts::poll`]).
+//! - [`tick`]: a periodic compare interrupt's arithmetic on a wrapping microsecond counter.
 //!
 //! A component is a `cdylib` crate:
 //!
@@ -31,7 +33,9 @@
 
 extern crate alloc;
 
+pub mod interrupts;
 pub mod pipeline;
+pub mod tick;
 
 mod line;
 
