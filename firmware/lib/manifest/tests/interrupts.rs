@@ -394,3 +394,39 @@ fn problems_in_a_decoded_manifest_have_their_locators() {
         ]
     );
 }
+
+#[test]
+fn the_example_in_the_docs_is_valid() {
+    let docs = include_str!("../../../../docs/manifest.md");
+    let section = docs
+        .split_once("## `[[interrupt]]`")
+        .expect("docs/manifest.md has the section")
+        .1;
+    let example = section
+        .split_once("```toml\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .expect("the section has an example")
+        .0;
+    let source = format!(
+        "[system]\nname = \"doc\"\nboards = [\"rpi3\", \"rpi4\"]\n\n[root]\nminimum = []\n\n{example}"
+    );
+    let m = parse(&source).unwrap_or_else(|d| panic!("{d:?}"));
+    let interrupts: Vec<_> = m
+        .interrupts
+        .iter()
+        .map(|i| {
+            (
+                i.name.as_str(),
+                i.source,
+                m.components[i.holder.get()].name.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        interrupts,
+        [
+            ("tick", InterruptSource::SystemTimer1, "ticker"),
+            ("rx", InterruptSource::Aux, "uart-echo"),
+        ]
+    );
+}
