@@ -376,6 +376,15 @@ fn every_bad_manifest_is_rejected_with_file_line_and_reason() {
         ("right_not_held", "exceeds the root's rights"),
         ("cyclic_wiring", "wiring must be acyclic"),
         (
+            "interrupt_unknown_source",
+            "source \"system-timer-2\" is unknown",
+        ),
+        ("interrupt_two_holders", "a device interrupt has one holder"),
+        (
+            "interrupt_holder_without_region",
+            "without the region it needs to acknowledge the device",
+        ),
+        (
             "kernel_page_uart0",
             "covers the UART0 page (0x3f201000) of rpi3",
         ),

@@ -1,6 +1,6 @@
 //! The single source of truth for each board's facts: where the device windows are, which
-//! 4 KiB device pages exist and who may have them, the interrupt numbers the kernel uses, and
-//! the RAM facts the code relies on.
+//! 4 KiB device pages exist and who may have them, the interrupt numbers the kernel uses and
+//! the device interrupts components may be given, and the RAM facts the code relies on.
 //!
 //! The board layer (`board/src/bsp`) takes its addresses from here, the manifest validation
 //! (shared by `rvf pack` and stage 1) refuses regions over the pages the kernel owns and
@@ -90,6 +90,23 @@ pub struct Interrupts {
     pub physical_timer: u32,
 }
 
+/// A device interrupt a component may be given (the manifest's `[[interrupt]]` `source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InterruptLine {
+    /// Board-neutral source name: "system-timer-1", "system-timer-3", "aux".
+    pub source: &'static str,
+    /// The controller's number for it: on the Pi 3 the BCM2835 peripheral ("GPU") interrupt
+    /// number (0..64); on the Pi 4 the GIC-400 INTID.
+    pub line: u32,
+    /// What raises it (for messages), e.g. "system timer compare 1", "AUX (mini UART, SPI1,
+    /// SPI2)".
+    pub device: &'static str,
+    /// The physical 4 KiB page of the device's registers: its holder needs this page granted
+    /// `rw` (an MMIO region covering it) to clear the device's interrupt condition before
+    /// acknowledging.
+    pub device_page: u64,
+}
+
 /// Everything the firmware and the tools know about one board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BoardDescription {
@@ -122,6 +139,8 @@ pub struct BoardDescription {
     pub pages: &'static [DevicePage],
     /// Interrupt numbers.
     pub interrupts: Interrupts,
+    /// The device interrupts components may be given.
+    pub device_interrupts: &'static [InterruptLine],
     /// ARM RAM ends here at the latest (where the peripherals, or on the Pi 4 the space below
     /// them, start); more RAM on a 4 GiB+ Pi 4 continues at 4 GiB.
     pub ram_limit: u64,
@@ -146,6 +165,11 @@ impl BoardDescription {
         self.pages
             .iter()
             .find(|p| p.owner == Owner::SharedWithKernel && p.overlaps(range))
+    }
+
+    /// The device interrupt `source` names on this board.
+    pub fn device_interrupt(&self, source: &str) -> Option<&'static InterruptLine> {
+        self.device_interrupts.iter().find(|i| i.source == source)
     }
 
     /// The board called `name` (`rpi3`, `rpi4`).
@@ -176,6 +200,44 @@ const MAILBOX_WHY: &str = "the kernel asks the firmware for clocks and board fac
 
 const RPI3_PERIPHERALS: u64 = 0x3f00_0000;
 const RPI4_PERIPHERALS: u64 = 0xfe00_0000;
+
+/// The system timer's registers (control/status, counter, compare 0..3), from the peripheral
+/// base; the same on both boards.
+const SYSTEM_TIMER_OFFSET: u64 = 0x3000;
+/// The AUX block's registers (interrupt status, enables, mini UART, SPI1, SPI2).
+const AUX_OFFSET: u64 = 0x21_5000;
+
+/// Compare channels 0 and 2 of the system timer are the VideoCore's, so only 1 and 3 are
+/// offered. `line` is the VideoCore IRQ number n; the Pi 4's GIC sees it as SPI 64 + n
+/// (INTID 96 + n, as UART0's 57 is INTID 153).
+const fn device_interrupts(peripherals: u64, intid_base: u32) -> [InterruptLine; 3] {
+    let timer = peripherals + SYSTEM_TIMER_OFFSET;
+    [
+        InterruptLine {
+            source: "system-timer-1",
+            line: intid_base + 1,
+            device: "system timer compare 1",
+            device_page: timer,
+        },
+        InterruptLine {
+            source: "system-timer-3",
+            line: intid_base + 3,
+            device: "system timer compare 3",
+            device_page: timer,
+        },
+        InterruptLine {
+            source: "aux",
+            line: intid_base + 29,
+            device: "AUX (mini UART, SPI1, SPI2)",
+            device_page: peripherals + AUX_OFFSET,
+        },
+    ]
+}
+
+/// On the Pi 3 the BCM2835 controller numbers the VideoCore IRQs from 0.
+const RPI3_DEVICE_INTERRUPTS: [InterruptLine; 3] = device_interrupts(RPI3_PERIPHERALS, 0);
+/// On the Pi 4 VideoCore IRQ n is GIC SPI 64 + n, INTID 32 + 64 + n.
+const RPI4_DEVICE_INTERRUPTS: [InterruptLine; 3] = device_interrupts(RPI4_PERIPHERALS, 96);
 
 /// Raspberry Pi 3 Model B (BCM2837, Cortex-A53); QEMU `raspi3b`.
 pub const RPI3: BoardDescription = BoardDescription {
@@ -230,6 +292,7 @@ pub const RPI3: BoardDescription = BoardDescription {
         uart0: 57,
         physical_timer: 1,
     },
+    device_interrupts: &RPI3_DEVICE_INTERRUPTS,
     ram_limit: RPI3_PERIPHERALS,
     min_ram: 1 << 30,
 };
@@ -294,6 +357,7 @@ pub const RPI4: BoardDescription = BoardDescription {
         uart0: 153,
         physical_timer: 30,
     },
+    device_interrupts: &RPI4_DEVICE_INTERRUPTS,
     ram_limit: 0xfc00_0000,
     min_ram: 1 << 30,
 };
@@ -358,6 +422,78 @@ mod tests {
         extern crate std;
         use std::string::ToString;
         assert_eq!(RPI4.to_string(), "Raspberry Pi 4 Model B (BCM2711)");
+    }
+
+    #[test]
+    fn device_interrupts_on_both_boards() {
+        let lines = |board: &BoardDescription| {
+            ["system-timer-1", "system-timer-3", "aux"].map(|source| {
+                let line = board.device_interrupt(source).expect(source);
+                (line.source, line.line, line.device_page)
+            })
+        };
+        assert_eq!(
+            lines(&RPI3),
+            [
+                ("system-timer-1", 1, 0x3f00_3000),
+                ("system-timer-3", 3, 0x3f00_3000),
+                ("aux", 29, 0x3f21_5000),
+            ]
+        );
+        assert_eq!(
+            lines(&RPI4),
+            [
+                ("system-timer-1", 97, 0xfe00_3000),
+                ("system-timer-3", 99, 0xfe00_3000),
+                ("aux", 125, 0xfe21_5000),
+            ]
+        );
+        // The Pi 4's numbering is the one UART0 already follows: INTID 96 + VideoCore IRQ.
+        assert_eq!(RPI4.interrupts.uart0, 96 + RPI3.interrupts.uart0);
+        for board in BOARDS {
+            assert_eq!(board.device_interrupts.len(), 3, "{}", board.name);
+            for name in [
+                "",
+                "system-timer-0",
+                "system-timer-2",
+                "uart0",
+                "AUX",
+                "aux ",
+            ] {
+                assert_eq!(
+                    board.device_interrupt(name),
+                    None,
+                    "{}: {name:?}",
+                    board.name
+                );
+            }
+        }
+        for line in RPI3.device_interrupts {
+            assert!(
+                line.line < 64,
+                "{}: not a BCM2835 peripheral IRQ",
+                line.source
+            );
+        }
+    }
+
+    #[test]
+    fn device_pages_are_grantable_pages_of_the_peripheral_window() {
+        for board in BOARDS {
+            for line in board.device_interrupts {
+                let page = line.device_page..line.device_page + PAGE_SIZE;
+                assert_eq!(line.device_page % PAGE_SIZE, 0, "{}", line.source);
+                assert!(
+                    board.peripherals.range().contains(&page.start)
+                        && page.end <= board.peripherals.range().end,
+                    "{}: {} outside the peripheral window",
+                    board.name,
+                    line.source
+                );
+                assert_eq!(board.kernel_page_in(&page), None, "{}", line.source);
+                assert_eq!(board.shared_page_in(&page), None, "{}", line.source);
+            }
+        }
     }
 
     #[test]

@@ -5,24 +5,27 @@ use alloc::vec::Vec;
 use ruvix_manifest::{KernelCap, ROOT_BOOT_SET, RvfManifest};
 
 use crate::error::CapError;
-use crate::object::{MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
+use crate::object::{InterruptId, MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
 use crate::rights::Rights;
 use crate::table::{CapTable, Handle};
 use crate::token::MintToken;
 
-/// The kernel's ids of the objects stage 2 created for the manifest's regions and queues,
-/// indexed like [`RvfManifest::regions`] and [`RvfManifest::queues`].
+/// The kernel's ids of the objects stage 2 created for the manifest's regions and queues, and of
+/// its interrupts, indexed like [`RvfManifest::regions`], [`RvfManifest::queues`] and
+/// [`RvfManifest::interrupts`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ObjectIds {
     /// `regions[i]` is the kernel's region for manifest region `i`.
     pub regions: Vec<RegionId>,
     /// `queues[i]` is the kernel's queue for manifest queue `i`.
     pub queues: Vec<QueueId>,
+    /// `interrupts[i]` is manifest interrupt `i` (an [`InterruptId`] is its manifest index).
+    pub interrupts: Vec<InterruptId>,
 }
 
 impl ObjectIds {
     /// Ids equal to the manifest indices: what a kernel gets that creates its region and queue
-    /// lists in manifest order.
+    /// lists in manifest order (and what interrupt ids always are).
     pub fn in_manifest_order(manifest: &RvfManifest) -> ObjectIds {
         ObjectIds {
             regions: (0u32..)
@@ -32,6 +35,10 @@ impl ObjectIds {
             queues: (0u32..)
                 .zip(&manifest.queues)
                 .map(|(i, _)| QueueId(i))
+                .collect(),
+            interrupts: (0u32..)
+                .zip(&manifest.interrupts)
+                .map(|(i, _)| InterruptId(i))
                 .collect(),
         }
     }
@@ -44,7 +51,9 @@ impl ObjectIds {
 /// 2. the kernel capabilities of the manifest's [`ROOT_BOOT_SET`] other than physical memory —
 ///    timer, interrupt queue, witness log, log, package — with the rights listed there, plus grant;
 /// 3. one [`ObjectRef::Region`] per region (read + write + grant);
-/// 4. per queue, its send end (send + grant) then its receive end (receive + grant).
+/// 4. per queue, its send end (send + grant) then its receive end (receive + grant);
+/// 5. one [`ObjectRef::Interrupt`] per manifest interrupt (read + write + grant: wait and
+///    acknowledge), last so the handles of everything before are as without interrupts.
 ///
 /// Every root capability holds the grant right: the root is where derivation starts. Which of
 /// them may reach a component (`delegable`) or stay with the root after SEC-001 (`retainable`)
@@ -73,20 +82,21 @@ impl BootCapabilitySet {
             .len()
             .checked_mul(2)
             .and_then(|n| n.checked_add(objects.regions.len()))
+            .and_then(|n| n.checked_add(objects.interrupts.len()))
             .and_then(|n| n.checked_add(ram.len()))
             .and_then(|n| n.checked_add(kernel_caps.clone().count()))
             .ok_or(too_large)?;
         let mut table = CapTable::new(capacity)?;
         let grant = Rights::GRANT;
-        let memory = Rights::READ | Rights::WRITE | grant;
+        let read_write = Rights::READ | Rights::WRITE | grant;
         for &range in ram {
-            table.mint(token, ObjectRef::PhysicalMemory(range), memory)?;
+            table.mint(token, ObjectRef::PhysicalMemory(range), read_write)?;
         }
         for (object, access) in kernel_caps {
             table.mint(token, object, Rights::from_access(access) | grant)?;
         }
         for &region in &objects.regions {
-            table.mint(token, ObjectRef::Region(region), memory)?;
+            table.mint(token, ObjectRef::Region(region), read_write)?;
         }
         for &queue in &objects.queues {
             table.mint(token, ObjectRef::QueueSend(queue), Rights::SEND | grant)?;
@@ -95,6 +105,9 @@ impl BootCapabilitySet {
                 ObjectRef::QueueReceive(queue),
                 Rights::RECEIVE | grant,
             )?;
+        }
+        for &interrupt in &objects.interrupts {
+            table.mint(token, ObjectRef::Interrupt(interrupt), read_write)?;
         }
         Ok(BootCapabilitySet { table })
     }

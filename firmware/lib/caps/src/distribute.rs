@@ -5,9 +5,11 @@
 //! rights the manifest gives and never the grant right, badged with the component
 //! ([`Badge::component`]), and filed under a *name* the component looks it up by: the port name
 //! for a queue end, the region name for a region, the manifest name (`"log"`, `"timer"`, …) for a
-//! grant. A component table holds, in handle order, its grants (manifest order), its regions
-//! (manifest region order), its queue ends (manifest queue order; send before receive), and is
-//! sealed: components cannot delegate, so nothing is ever added to it.
+//! grant, the interrupt's `name` for a device interrupt. A component table holds, in handle
+//! order, its grants (manifest order), its regions (manifest region order), its queue ends
+//! (manifest queue order; send before receive), the interrupts it is the holder of (manifest
+//! order; read + write: wait and acknowledge), and is sealed: components cannot delegate, so
+//! nothing is ever added to it.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -41,6 +43,11 @@ pub enum CapSource {
     QueueReceive {
         /// Index in [`RvfManifest::queues`].
         queue: usize,
+    },
+    /// Manifest interrupt `interrupt` (the component is its `holder`).
+    Interrupt {
+        /// Index in [`RvfManifest::interrupts`].
+        interrupt: usize,
     },
 }
 
@@ -151,6 +158,11 @@ impl ComponentCaps {
         })
     }
 
+    /// Number of device interrupts received.
+    pub fn interrupts(&self) -> usize {
+        self.count(|source| matches!(source, CapSource::Interrupt { .. }))
+    }
+
     fn count(&self, select: impl Fn(&CapSource) -> bool) -> usize {
         self.names
             .iter()
@@ -201,6 +213,11 @@ impl CapabilityDistribution {
         self.sum(ComponentCaps::queue_ends)
     }
 
+    /// Device interrupts handed out in all (one per manifest interrupt).
+    pub fn interrupts(&self) -> usize {
+        self.sum(ComponentCaps::interrupts)
+    }
+
     fn sum(&self, count: impl Fn(&ComponentCaps) -> usize) -> usize {
         self.components
             .iter()
@@ -218,18 +235,19 @@ pub enum DistributionError {
         /// How many the manifest lists.
         count: usize,
     },
-    /// A region's access list or a queue end names a component the manifest does not have.
+    /// A region's access list, a queue end or an interrupt's holder names a component the
+    /// manifest does not have.
     UnknownComponent {
-        /// `"region"` or `"queue"`.
+        /// `"region"`, `"queue"` or `"interrupt"`.
         item: &'static str,
-        /// The region's or queue's name.
+        /// The region's, queue's or interrupt's name.
         name: String,
         /// The component index named.
         component: ComponentIndex,
     },
-    /// The [`ObjectIds`] have no kernel object for a manifest region or queue.
+    /// The [`ObjectIds`] have no kernel object for a manifest region, queue or interrupt.
     MissingObject {
-        /// `"region"` or `"queue"`.
+        /// `"region"`, `"queue"` or `"interrupt"`.
         item: &'static str,
         /// Its index in the manifest.
         index: usize,
@@ -369,8 +387,9 @@ pub fn distribute(
     Ok(CapabilityDistribution { components })
 }
 
-/// Refuses region accesses and queue ends that name no component (validation already does;
-/// without this a typo'd index would silently leave a queue end with nobody).
+/// Refuses region accesses, queue ends and interrupt holders that name no component (validation
+/// already does; without this a typo'd index would silently leave a queue end or an interrupt
+/// with nobody).
 fn check_endpoints(manifest: &RvfManifest) -> Result<(), DistributionError> {
     let exists = |component: ComponentIndex| manifest.component(component).is_some();
     for region in &manifest.regions {
@@ -392,6 +411,13 @@ fn check_endpoints(manifest: &RvfManifest) -> Result<(), DistributionError> {
                 });
             }
         }
+    }
+    if let Some(interrupt) = manifest.interrupts.iter().find(|i| !exists(i.holder)) {
+        return Err(DistributionError::UnknownComponent {
+            item: "interrupt",
+            name: interrupt.name.clone(),
+            component: interrupt.holder,
+        });
     }
     Ok(())
 }
@@ -472,6 +498,29 @@ fn plan<'m>(
                 rights: Rights::RECEIVE,
             });
         }
+    }
+    for (interrupt_index, interrupt) in manifest.interrupts.iter().enumerate() {
+        if interrupt.holder != index {
+            continue;
+        }
+        let id = objects
+            .interrupts
+            .get(interrupt_index)
+            .copied()
+            .ok_or_else(|| DistributionError::MissingObject {
+                item: "interrupt",
+                index: interrupt_index,
+                name: interrupt.name.clone(),
+            })?;
+        plan.push(Planned {
+            name: &interrupt.name,
+            source: CapSource::Interrupt {
+                interrupt: interrupt_index,
+            },
+            object: ObjectRef::Interrupt(id),
+            // Read to wait for it, write to acknowledge it.
+            rights: Rights::READ | Rights::WRITE,
+        });
     }
     Ok(plan)
 }

@@ -12,7 +12,7 @@
 //!   authority.)
 //! - **Boot.** Stage 2 takes the one token ([`BootMinter::take`]) and mints the root's
 //!   [`BootCapabilitySet`]: all RAM, the kernel capabilities of the manifest's `ROOT_BOOT_SET`,
-//!   and the regions and queue ends it created. Stage 3 calls [`distribute`], which derives
+//!   the regions and queue ends it created, and the manifest's device interrupts. Stage 3 calls [`distribute`], which derives
 //!   every component's sealed table from the root's per the manifest ([`CapabilityDistribution`],
 //!   with names for `lookup`). The SEC-001 drop, [`CapTable::reduce_to_minimum`], leaves the root
 //!   exactly the manifest's minimum set, seals its table and consumes the token: from then on
@@ -97,7 +97,7 @@ pub use distribute::{
     CapSource, CapabilityDistribution, ComponentCaps, DistributionError, NamedCap, distribute,
 };
 pub use error::CapError;
-pub use object::{Badge, MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
+pub use object::{Badge, InterruptId, MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
 pub use replica::{REPLICA_MAGIC, REPLICA_VERSION, ReplicaError};
 pub use rights::Rights;
 pub use table::{

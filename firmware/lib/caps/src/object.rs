@@ -62,6 +62,11 @@ pub struct RegionId(pub u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QueueId(pub u32);
 
+/// Index of an interrupt in the manifest's `interrupts` (the board description gives its line;
+/// the kernel needs no object list of its own for them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InterruptId(pub u32);
+
 /// A value stamped on a capability when it is handed to a component, so the kernel can tell
 /// who is calling (e.g. which component wrote a witness-log entry). Set once: a badged
 /// capability cannot be re-badged.
@@ -98,6 +103,8 @@ pub enum ObjectRef {
     QueueSend(QueueId),
     /// The receiving end of a queue.
     QueueReceive(QueueId),
+    /// A device interrupt of the manifest: its holder waits for it and acknowledges it.
+    Interrupt(InterruptId),
     /// The generic timer.
     Timer,
     /// The interrupt queue the kernel delivers device interrupts to.
@@ -121,6 +128,8 @@ pub enum ObjectKind {
     QueueSend,
     /// [`ObjectRef::QueueReceive`].
     QueueReceive,
+    /// [`ObjectRef::Interrupt`].
+    Interrupt,
     /// [`ObjectRef::Timer`].
     Timer,
     /// [`ObjectRef::InterruptQueue`].
@@ -141,6 +150,7 @@ impl ObjectKind {
             ObjectKind::QueueReceive => Rights::RECEIVE.union(Rights::GRANT),
             ObjectKind::PhysicalMemory
             | ObjectKind::Region
+            | ObjectKind::Interrupt
             | ObjectKind::Timer
             | ObjectKind::InterruptQueue
             | ObjectKind::WitnessLog
@@ -161,7 +171,8 @@ impl ObjectKind {
         }
     }
 
-    /// The manifest's name for this kind, if it is a kernel capability (not a region or queue).
+    /// The manifest's name for this kind, if it is a kernel capability (not a region, queue end
+    /// or interrupt).
     pub const fn kernel_cap(self) -> Option<KernelCap> {
         match self {
             ObjectKind::PhysicalMemory => Some(KernelCap::PhysicalMemory),
@@ -170,7 +181,10 @@ impl ObjectKind {
             ObjectKind::WitnessLog => Some(KernelCap::WitnessLog),
             ObjectKind::Log => Some(KernelCap::Log),
             ObjectKind::Package => Some(KernelCap::Package),
-            ObjectKind::Region | ObjectKind::QueueSend | ObjectKind::QueueReceive => None,
+            ObjectKind::Region
+            | ObjectKind::QueueSend
+            | ObjectKind::QueueReceive
+            | ObjectKind::Interrupt => None,
         }
     }
 
@@ -186,6 +200,7 @@ impl ObjectKind {
             ObjectKind::WitnessLog => 7,
             ObjectKind::Log => 8,
             ObjectKind::Package => 9,
+            ObjectKind::Interrupt => 10,
         }
     }
 
@@ -202,6 +217,7 @@ impl ObjectKind {
             7 => Some(ObjectKind::WitnessLog),
             8 => Some(ObjectKind::Log),
             9 => Some(ObjectKind::Package),
+            10 => Some(ObjectKind::Interrupt),
             _ => None,
         }
     }
@@ -213,6 +229,7 @@ impl ObjectKind {
             ObjectKind::Region => "region",
             ObjectKind::QueueSend => "queue send end",
             ObjectKind::QueueReceive => "queue receive end",
+            ObjectKind::Interrupt => "interrupt",
             ObjectKind::Timer => "timer",
             ObjectKind::InterruptQueue => "interrupt queue",
             ObjectKind::WitnessLog => "witness log",
@@ -242,6 +259,7 @@ impl ObjectRef {
             ObjectRef::Region(_) => ObjectKind::Region,
             ObjectRef::QueueSend(_) => ObjectKind::QueueSend,
             ObjectRef::QueueReceive(_) => ObjectKind::QueueReceive,
+            ObjectRef::Interrupt(_) => ObjectKind::Interrupt,
             ObjectRef::Timer => ObjectKind::Timer,
             ObjectRef::InterruptQueue => ObjectKind::InterruptQueue,
             ObjectRef::WitnessLog => ObjectKind::WitnessLog,
@@ -268,7 +286,8 @@ impl ObjectRef {
             ObjectRef::PhysicalMemory(range) => (range.start, range.end),
             ObjectRef::Region(RegionId(id))
             | ObjectRef::QueueSend(QueueId(id))
-            | ObjectRef::QueueReceive(QueueId(id)) => (id as u64, 0),
+            | ObjectRef::QueueReceive(QueueId(id))
+            | ObjectRef::Interrupt(InterruptId(id)) => (id as u64, 0),
             ObjectRef::Timer
             | ObjectRef::InterruptQueue
             | ObjectRef::WitnessLog
@@ -285,6 +304,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Region(RegionId(id)) => write!(f, "region {id}"),
             ObjectRef::QueueSend(QueueId(id)) => write!(f, "queue {id} send end"),
             ObjectRef::QueueReceive(QueueId(id)) => write!(f, "queue {id} receive end"),
+            ObjectRef::Interrupt(InterruptId(id)) => write!(f, "interrupt {id}"),
             other => f.write_str(other.kind().as_str()),
         }
     }

@@ -38,7 +38,8 @@
 //!   never include [`Rights::GRANT`], and its badge is [`Badge::component`] of the component;
 //! - memory ranges are non-empty and page aligned; object words a kind does not use are zero;
 //! - a name's source agrees with its capability: a grant of a delegable kernel capability names
-//!   exactly that kernel object, a region source a region, a queue end the same end. A named slot
+//!   exactly that kernel object, a region source a region, a queue end the same end, an
+//!   interrupt source an interrupt. A named slot
 //!   may be empty: the kernel revoked (removed) that capability, and the replica says so, so
 //!   that `lookup` finds the handle and `check` refuses it with [`CapError::BadHandle`] exactly
 //!   as in the kernel.
@@ -78,6 +79,7 @@ const SOURCE_GRANT: u8 = 1;
 const SOURCE_REGION: u8 = 2;
 const SOURCE_QUEUE_SEND: u8 = 3;
 const SOURCE_QUEUE_RECEIVE: u8 = 4;
+const SOURCE_INTERRUPT: u8 = 5;
 
 /// The name list, as errors report it.
 const SECTION_NAMES: &str = "name list";
@@ -101,9 +103,14 @@ impl ComponentCaps {
     ///   capability handle `u32`, kind tag `u8`, object words `u64` `u64`, rights `u8`, badge
     ///   `u32`;
     /// - name count `u32` (= the table's capacity), then per name, in handle order: handle
-    ///   `u32`, source tag `u8` (1 grant, 2 region, 3 queue send end, 4 queue receive end),
-    ///   source value `u32` (a grant: the kernel capability's [`ObjectKind::tag`]; otherwise
-    ///   the manifest's region or queue index), name (length `u8`, UTF-8 bytes).
+    ///   `u32`, source tag `u8` (1 grant, 2 region, 3 queue send end, 4 queue receive end,
+    ///   5 interrupt), source value `u32` (a grant: the kernel capability's
+    ///   [`ObjectKind::tag`]; otherwise the manifest's region, queue or interrupt index), name
+    ///   (length `u8`, UTF-8 bytes).
+    ///
+    /// Interrupts (kind tag 10, source tag 5) came without a version change: every replica
+    /// without them is byte for byte what it was, and a decoder that does not know the tags
+    /// refuses them rather than misreading them.
     ///
     /// [`CapTable::encode`]: crate::CapTable::encode
     pub fn write_replica(&self, sink: &mut dyn FnMut(&[u8])) -> Result<(), ReplicaError> {
@@ -186,6 +193,7 @@ fn source_fields(source: CapSource, handle: Handle) -> Result<(u8, u32), Replica
         CapSource::Region { region } => Ok((SOURCE_REGION, index(region)?)),
         CapSource::QueueSend { queue } => Ok((SOURCE_QUEUE_SEND, index(queue)?)),
         CapSource::QueueReceive { queue } => Ok((SOURCE_QUEUE_RECEIVE, index(queue)?)),
+        CapSource::Interrupt { interrupt } => Ok((SOURCE_INTERRUPT, index(interrupt)?)),
     }
 }
 
@@ -196,6 +204,7 @@ fn source_matches(source: CapSource, object: ObjectRef) -> bool {
         CapSource::Region { .. } => matches!(object, ObjectRef::Region(_)),
         CapSource::QueueSend { .. } => matches!(object, ObjectRef::QueueSend(_)),
         CapSource::QueueReceive { .. } => matches!(object, ObjectRef::QueueReceive(_)),
+        CapSource::Interrupt { .. } => matches!(object, ObjectRef::Interrupt(_)),
     }
 }
 

@@ -13,7 +13,7 @@ use ruvix_manifest::{KernelCap, root_capability};
 
 use crate::capability::Capability;
 use crate::error::CapError;
-use crate::object::{ObjectKind, ObjectRef, QueueId};
+use crate::object::{InterruptId, ObjectKind, ObjectRef, QueueId};
 use crate::rights::Rights;
 use crate::token::MintToken;
 
@@ -46,7 +46,7 @@ pub const ENCODED_HEADER_LEN: usize = 4 + 1 + 1 + 4 + 4;
 
 impl CapTable {
     /// The largest capacity a table may have (far above what a manifest within its limits needs:
-    /// 64 regions + 2 × 64 queue ends + the kernel capabilities).
+    /// 64 regions + 2 × 64 queue ends + 16 interrupts + the kernel capabilities).
     pub const MAX_CAPACITY: usize = 4096;
 
     /// An empty, unsealed table of `capacity` slots, allocated now.
@@ -212,6 +212,32 @@ impl CapTable {
         Ok((capability, queue))
     }
 
+    /// The interrupt at `handle` and its id, if it holds every right in `needed`: the check of
+    /// the host interface's interrupt calls (read to wait, write to acknowledge). Anything but
+    /// an interrupt is [`CapError::WrongKind`], too few rights [`CapError::Denied`], as for
+    /// [`CapTable::check_queue`].
+    pub fn check_interrupt(
+        &self,
+        handle: Handle,
+        needed: Rights,
+    ) -> Result<(&Capability, InterruptId), CapError> {
+        let capability = self.get(handle)?;
+        let ObjectRef::Interrupt(interrupt) = capability.object() else {
+            return Err(CapError::WrongKind {
+                expected: ObjectKind::Interrupt,
+                found: capability.kind(),
+            });
+        };
+        if !capability.allows(needed) {
+            return Err(CapError::Denied {
+                object: capability.object(),
+                needed,
+                held: capability.rights(),
+            });
+        }
+        Ok((capability, interrupt))
+    }
+
     /// Takes the capability at `handle` out of the table (allowed when sealed).
     pub fn remove(&mut self, handle: Handle) -> Result<Capability, CapError> {
         usize::try_from(handle.0)
@@ -262,9 +288,9 @@ impl CapTable {
 
     /// **SEC-001 drop.** Leaves in the table exactly one capability per kernel capability named
     /// in `minimum` (the lowest-handle one of its kind), without the grant right, removes every
-    /// other capability (all physical memory, regions, queue ends, the rest of the kernel
-    /// capabilities), seals the table, and consumes the system's [`MintToken`], so that nothing
-    /// can mint a capability any more.
+    /// other capability (all physical memory, regions, queue ends, interrupts, the rest of the
+    /// kernel capabilities), seals the table, and consumes the system's [`MintToken`], so that
+    /// nothing can mint a capability any more.
     ///
     /// Fails, changing nothing, if `minimum` names a capability the table does not hold or one
     /// the manifest's root boot set marks as not retainable (physical memory). The token is
@@ -312,8 +338,8 @@ impl CapTable {
     /// - header ([`ENCODED_HEADER_LEN`] bytes): magic `RVCT`, version `u8` = 1, sealed `u8`
     ///   (0/1), capacity `u32`, number of capabilities `u32`;
     /// - per capability, in handle order ([`ENCODED_ENTRY_LEN`] bytes): handle `u32`, kind tag
-    ///   `u8` ([`ObjectKind::tag`]), object words `u64` `u64` (memory: start, end; region and
-    ///   queue ends: id, 0; others: 0, 0), rights `u8` ([`Rights::bits`]), badge `u32`.
+    ///   `u8` ([`ObjectKind::tag`]), object words `u64` `u64` (memory: start, end; region, queue
+    ///   ends and interrupts: id, 0; others: 0, 0), rights `u8` ([`Rights::bits`]), badge `u32`.
     pub fn encode(&self, sink: &mut dyn FnMut(&[u8])) {
         let as_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let mut header = [0u8; ENCODED_HEADER_LEN];

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use ruvix_board_desc::{BoardDescription, DevicePage};
+use ruvix_board_desc::{BoardDescription, DevicePage, InterruptLine};
 use serde::{Deserialize, Serialize};
 
 /// A board family a system can be built for. QEMU's `raspi3b` is a [`BoardId::Rpi3`], its
@@ -65,6 +65,9 @@ pub struct BoardLimits {
     /// The board's device pages: a region over one the kernel owns is refused, one over a
     /// page shared with the kernel gets a warning.
     pub pages: &'static [DevicePage],
+    /// The device interrupts components may be given here (an `[[interrupt]]` whose source is
+    /// not among them is refused).
+    pub device_interrupts: &'static [InterruptLine],
 }
 
 impl BoardLimits {
@@ -92,11 +95,12 @@ impl BoardLimits {
             peripheral_base: d.peripherals.base,
             peripheral_size: d.peripherals.size,
             pages: d.pages,
+            device_interrupts: d.device_interrupts,
         }
     }
 
     /// Describes a board with a window of its own (tests of the validation); the device pages
-    /// are `board`'s.
+    /// and interrupts are `board`'s.
     pub const fn new(
         board: BoardId,
         name: &'static str,
@@ -111,6 +115,7 @@ impl BoardLimits {
             peripheral_base,
             peripheral_size,
             pages: board.description().pages,
+            device_interrupts: board.description().device_interrupts,
         }
     }
 
@@ -120,6 +125,13 @@ impl BoardLimits {
             BoardId::Rpi3 => BoardLimits::RPI3,
             BoardId::Rpi4 => BoardLimits::RPI4,
         }
+    }
+
+    /// The device interrupt `source` names on this board, if it has it.
+    pub fn device_interrupt(&self, source: &str) -> Option<&'static InterruptLine> {
+        self.device_interrupts
+            .iter()
+            .find(|line| line.source == source)
     }
 
     /// The physical address of a peripheral-window offset on this board, if it does not

@@ -5,6 +5,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use ruvix_board_desc::InterruptLine;
+
 use crate::board::BoardId;
 use crate::caps::{Access, KernelCap};
 use crate::limits::{
@@ -12,6 +14,7 @@ use crate::limits::{
     MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY,
     MAX_QUEUE_DEPTH, MAX_REGION_SIZE, MAX_RESTARTS, MAX_TIME_SLICE_MS, MAX_WITNESS_ENTRIES,
 };
+use crate::model::InterruptSource;
 
 /// Which item of a manifest, and which field of it, a message is about.
 /// Indices are positions in the manifest's lists (and in the TOML file's arrays).
@@ -25,6 +28,8 @@ pub enum Locator {
     Region(usize, RegionField),
     /// The queue at this index.
     Queue(usize, QueueField),
+    /// The interrupt at this index.
+    Interrupt(usize, InterruptField),
     /// The `[root]` table.
     Root(RootField),
     /// The `[witness_log]` table.
@@ -115,6 +120,19 @@ pub enum QueueField {
     To,
 }
 
+/// A field of an `[[interrupt]]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InterruptField {
+    /// The interrupt as a whole.
+    Item,
+    /// `name`.
+    Name,
+    /// `source`.
+    Source,
+    /// `holder`.
+    Holder,
+}
+
 /// A field of the `[root]` table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RootField {
@@ -161,6 +179,8 @@ impl Locator {
             Locator::Region(i, _) => Some(Locator::Region(i, RegionField::Item)),
             Locator::Queue(_, QueueField::Item) => None,
             Locator::Queue(i, _) => Some(Locator::Queue(i, QueueField::Item)),
+            Locator::Interrupt(_, InterruptField::Item) => None,
+            Locator::Interrupt(i, _) => Some(Locator::Interrupt(i, InterruptField::Item)),
             Locator::Root(RootField::Minimum) => None,
             Locator::Root(RootField::MinimumEntry(_)) => Some(Locator::Root(RootField::Minimum)),
             Locator::WitnessLog(WitnessLogField::Item) => None,
@@ -175,6 +195,7 @@ impl Locator {
             Locator::Component(..) => ItemKind::Component,
             Locator::Region(..) => ItemKind::Region,
             Locator::Queue(..) => ItemKind::Queue,
+            Locator::Interrupt(..) => ItemKind::Interrupt,
             Locator::Root(_) => ItemKind::Root,
             Locator::WitnessLog(_) => ItemKind::WitnessLog,
         }
@@ -192,6 +213,8 @@ pub enum ItemKind {
     Region,
     /// `[[queue]]`.
     Queue,
+    /// `[[interrupt]]`.
+    Interrupt,
     /// `[root]`.
     Root,
     /// `[witness_log]`.
@@ -205,6 +228,7 @@ impl fmt::Display for ItemKind {
             ItemKind::Component => "component",
             ItemKind::Region => "region",
             ItemKind::Queue => "queue",
+            ItemKind::Interrupt => "interrupt",
             ItemKind::Root => "root",
             ItemKind::WitnessLog => "witness log",
         })
@@ -214,7 +238,7 @@ impl fmt::Display for ItemKind {
 /// What kind of name a name check was about; decides the rule it must follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameKind {
-    /// A system, component, region or queue name.
+    /// A system, component, region, queue or interrupt name.
     Item,
     /// A queue endpoint's port name.
     Port,
@@ -235,6 +259,8 @@ pub enum Counted {
     Regions,
     /// Queues.
     Queues,
+    /// Interrupts.
+    Interrupts,
     /// Entry points of a component.
     EntryPoints,
     /// Grants of a component.
@@ -252,6 +278,7 @@ impl fmt::Display for Counted {
             Counted::Components => "components",
             Counted::Regions => "regions",
             Counted::Queues => "queues",
+            Counted::Interrupts => "interrupts",
             Counted::EntryPoints => "entry points",
             Counted::Grants => "grants",
             Counted::AccessEntries => "access entries",
@@ -275,6 +302,36 @@ impl fmt::Display for End {
             End::From => "from",
             End::To => "to",
         })
+    }
+}
+
+/// Which of its holder's other capabilities an interrupt's name clashes with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NameClash {
+    /// A grant of the kernel capability of that name (`log`, `timer`, ...).
+    Grant,
+    /// A region of that name the holder has access to.
+    Region,
+    /// A port of the holder's on this queue.
+    Port {
+        /// The queue's name.
+        queue: String,
+    },
+    /// An earlier interrupt of the same holder.
+    Interrupt {
+        /// Its index.
+        first: usize,
+    },
+}
+
+impl fmt::Display for NameClash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NameClash::Grant => f.write_str("its grant of that name"),
+            NameClash::Region => f.write_str("its region of that name"),
+            NameClash::Port { queue } => write!(f, "its port on queue \"{queue}\""),
+            NameClash::Interrupt { first } => write!(f, "interrupt #{first}"),
+        }
     }
 }
 
@@ -550,6 +607,53 @@ pub enum Problem {
         /// The capability.
         cap: KernelCap,
     },
+    /// An interrupt's holder is a component index that does not exist.
+    InterruptHolderOutOfRange {
+        /// The index.
+        component: u16,
+        /// How many components there are.
+        count: usize,
+    },
+    /// The board has no device interrupt of this source.
+    InterruptNotOnBoard {
+        /// The source.
+        source: InterruptSource,
+        /// Board name.
+        board: String,
+    },
+    /// An earlier interrupt has the same source: a device interrupt has one holder.
+    InterruptSourceTaken {
+        /// The source.
+        source: InterruptSource,
+        /// Index of the earlier interrupt (a `u16`, as a [`crate::ComponentIndex`]: there are at
+        /// most [`crate::limits::MAX_INTERRUPTS`], and this keeps errors small).
+        first: u16,
+        /// Its name.
+        first_name: String,
+        /// Its holder.
+        first_holder: String,
+    },
+    /// An interrupt's name is already the name of another capability of its holder, so
+    /// `lookup` could not tell them apart.
+    InterruptNameClash {
+        /// The holder.
+        holder: String,
+        /// What else has that name.
+        clash: NameClash,
+    },
+    /// The holder has no `rw` MMIO region over the device's registers, so it could not clear
+    /// the interrupt condition before acknowledging (and the line would fire again at once).
+    InterruptRegionMissing {
+        /// The holder.
+        holder: String,
+        /// The board's line: what raises it, and the device's register page (physical).
+        line: &'static InterruptLine,
+        /// The page's peripheral_offset on this board.
+        offset: u64,
+        /// Board name (static, unlike the other variants' `String`, to keep every
+        /// [`ValidationError`] small).
+        board: &'static str,
+    },
     /// `max_entries` is 0 or above [`MAX_WITNESS_ENTRIES`].
     WitnessEntries {
         /// The value.
@@ -787,6 +891,43 @@ impl fmt::Display for Problem {
             Problem::DuplicateRootCapability { cap } => {
                 write!(f, "minimum set names \"{cap}\" twice")
             }
+            Problem::InterruptHolderOutOfRange { component, count } => write!(
+                f,
+                "holder names component index {component}, but there are only {count} components"
+            ),
+            Problem::InterruptNotOnBoard { source, board } => {
+                write!(
+                    f,
+                    "source \"{source}\" is not a device interrupt of board {board}"
+                )
+            }
+            Problem::InterruptSourceTaken {
+                source,
+                first,
+                first_name,
+                first_holder,
+            } => write!(
+                f,
+                "source \"{source}\" is already given to component \"{first_holder}\" by \
+                 interrupt \"{first_name}\" (#{first}); a device interrupt has one holder"
+            ),
+            Problem::InterruptNameClash { holder, clash } => write!(
+                f,
+                "name is already used by component \"{holder}\" for {clash}; lookup could not \
+                 tell them apart"
+            ),
+            Problem::InterruptRegionMissing {
+                holder,
+                line,
+                offset,
+                board,
+            } => write!(
+                f,
+                "holder \"{holder}\" without the region it needs to acknowledge the device: give \
+                 it \"rw\" access to an MMIO region covering the {} page ({:#x}, \
+                 peripheral_offset {offset:#x}) of {board}",
+                line.device, line.device_page
+            ),
             Problem::WitnessEntries { max_entries } => write!(
                 f,
                 "max_entries {max_entries} is out of range (1..={MAX_WITNESS_ENTRIES})"

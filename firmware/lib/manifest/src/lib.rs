@@ -2,7 +2,8 @@
 //! both `rvf pack` (host) and stage 1 (firmware) run on it.
 //!
 //! - [`RvfManifest`] — the model: components, regions (the memory schema), queue wiring, grants,
-//!   the root's minimum capability set after SEC-001, the witness-log policy. Components are
+//!   the root's minimum capability set after SEC-001, the witness-log policy, the device
+//!   interrupts and their holders. Components are
 //!   referred to by index, never by name, once decoded.
 //! - [`RvfManifest::validate`] / [`RvfManifest::validate_all`] against a [`BoardLimits`] — the
 //!   first error for the firmware, all of them for the tool. Every [`ValidationError`] carries a
@@ -37,13 +38,14 @@ pub use board::{BoardId, BoardLimits};
 pub use caps::{Access, KernelCap, ROOT_BOOT_SET, RootCapability, root_capability};
 pub use codec::DecodeError;
 pub use error::{
-    ComponentField, Concern, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField,
-    RegionField, RootField, SystemField, ValidationError, ValidationWarning, WitnessLogField,
+    ComponentField, Concern, Counted, End, InterruptField, ItemKind, Locator, NameClash, NameKind,
+    Problem, QueueField, RegionField, RootField, SystemField, ValidationError, ValidationWarning,
+    WitnessLogField,
 };
 pub use model::{
-    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, LogBudget,
-    QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
-    WitnessLogPolicy,
+    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, InterruptDecl,
+    InterruptSource, LogBudget, QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy,
+    RvfManifest, WiringPolicy, WitnessLogPolicy,
 };
 pub use ruvix_board_desc as board_desc;
 pub use validate::{is_valid_export, is_valid_name, is_valid_wasm_file};

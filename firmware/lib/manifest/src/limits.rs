@@ -14,10 +14,12 @@ pub const MAX_COMPONENTS: usize = 32;
 pub const MAX_REGIONS: usize = 64;
 /// Most queues in a system.
 pub const MAX_QUEUES: usize = 64;
+/// Most device interrupts given to components (the boards offer 3; room for more sources).
+pub const MAX_INTERRUPTS: usize = 16;
 /// Most entry points (tasks) per component.
 pub const MAX_ENTRY_POINTS: usize = 8;
 
-/// Longest name (system, component, region, queue, port).
+/// Longest name (system, component, region, queue, port, interrupt).
 pub const MAX_NAME_LEN: usize = 32;
 /// Longest wasm file name or export name.
 pub const MAX_FILE_NAME_LEN: usize = 64;

@@ -6,6 +6,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +15,13 @@ use crate::caps::{Access, KernelCap};
 use crate::limits::WASM_PAGE_SIZE;
 
 /// Version of the manifest model as encoded in a package. Bump it whenever the encoding of
-/// [`RvfManifest`] changes (2: [`ComponentDecl::time_slice_ms`]).
-pub const FORMAT_VERSION: u16 = 2;
+/// [`RvfManifest`] changes (2: [`ComponentDecl::time_slice_ms`]; 3: [`RvfManifest::interrupts`],
+/// a new last field, so a version-2 manifest would decode as truncated).
+pub const FORMAT_VERSION: u16 = 3;
 
 /// The system description carried in an RVF package: the component graph (components and their
-/// queue wiring), the memory schema (regions), grants, the root's minimum capability set and the
-/// witness-log policy.
+/// queue wiring), the memory schema (regions), grants, the root's minimum capability set, the
+/// witness-log policy and the device interrupts' holders.
 ///
 /// A decoded manifest is untrusted structure until [`RvfManifest::validate`] accepts it for the
 /// board at hand; nothing may index into it before.
@@ -44,6 +46,8 @@ pub struct RvfManifest {
     pub root_minimum: Vec<KernelCap>,
     /// Witness-log policy.
     pub witness_log: WitnessLogPolicy,
+    /// Device interrupts and their holders; an `InterruptId` (ruvix-caps) indexes this list.
+    pub interrupts: Vec<InterruptDecl>,
 }
 
 /// Index of a component in [`RvfManifest::components`].
@@ -222,6 +226,59 @@ pub struct Endpoint {
     pub component: ComponentIndex,
     /// The port name, unique per component over all its queue ends.
     pub port: String,
+}
+
+/// A device interrupt given to one component, as a capability it looks up by `name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InterruptDecl {
+    /// The capability name its holder looks it up by; unique among the holder's capabilities.
+    pub name: String,
+    /// Which device interrupt (board-neutral; the board description gives its line).
+    pub source: InterruptSource,
+    /// The one component that gets it.
+    pub holder: ComponentIndex,
+}
+
+/// A device interrupt by its board-neutral name, mapped to a line per board by the board
+/// description (`ruvix_board_desc::BoardDescription::device_interrupt`). In TOML:
+/// `"system-timer-1"`, `"system-timer-3"`, `"aux"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum InterruptSource {
+    /// System timer compare channel 1 (channels 0 and 2 are the VideoCore's).
+    SystemTimer1,
+    /// System timer compare channel 3.
+    SystemTimer3,
+    /// The AUX block: mini UART, SPI1, SPI2.
+    Aux,
+}
+
+impl InterruptSource {
+    /// Every source, in declaration order.
+    pub const ALL: [InterruptSource; 3] = [
+        InterruptSource::SystemTimer1,
+        InterruptSource::SystemTimer3,
+        InterruptSource::Aux,
+    ];
+
+    /// The name used in TOML, in messages and in the board description.
+    pub const fn name(self) -> &'static str {
+        match self {
+            InterruptSource::SystemTimer1 => "system-timer-1",
+            InterruptSource::SystemTimer3 => "system-timer-3",
+            InterruptSource::Aux => "aux",
+        }
+    }
+
+    /// The source called `name`, if any.
+    pub fn from_name(name: &str) -> Option<InterruptSource> {
+        InterruptSource::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for InterruptSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Witness-log policy.

@@ -9,23 +9,24 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::ops::ControlFlow;
 
-use ruvix_board_desc::{DevicePage, Owner};
+use ruvix_board_desc::{DevicePage, InterruptLine, Owner};
 
 use crate::board::BoardLimits;
 use crate::caps::{Access, KernelCap, root_capability};
 use crate::error::{
-    ComponentField, Concern, Counted, End, ItemKind, Locator, NameKind, Problem, QueueField,
-    RegionField, RootField, SystemField, ValidationError, ValidationWarning, WitnessLogField,
+    ComponentField, Concern, Counted, End, InterruptField, ItemKind, Locator, NameClash, NameKind,
+    Problem, QueueField, RegionField, RootField, SystemField, ValidationError, ValidationWarning,
+    WitnessLogField,
 };
 use crate::limits::{
     MAX_BOARDS, MAX_COMPONENTS, MAX_ENTRY_POINTS, MAX_EXPORT_LEN, MAX_FILE_NAME_LEN,
-    MAX_FUEL_SLICE, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND, MAX_MEMORY_PAGES, MAX_MESSAGE_SIZE,
-    MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_QUEUES, MAX_REGION_SIZE,
-    MAX_REGIONS, MAX_RESTARTS, MAX_TIME_SLICE_MS, MAX_WITNESS_ENTRIES, PAGE_SIZE,
+    MAX_FUEL_SLICE, MAX_INTERRUPTS, MAX_LOG_BURST, MAX_LOG_LINES_PER_SECOND, MAX_MEMORY_PAGES,
+    MAX_MESSAGE_SIZE, MAX_MIN_RUN_MS, MAX_NAME_LEN, MAX_PRIORITY, MAX_QUEUE_DEPTH, MAX_QUEUES,
+    MAX_REGION_SIZE, MAX_REGIONS, MAX_RESTARTS, MAX_TIME_SLICE_MS, MAX_WITNESS_ENTRIES, PAGE_SIZE,
 };
 use crate::model::{
-    ComponentDecl, ComponentIndex, Endpoint, RegionDecl, RegionKind, RestartPolicy, RvfManifest,
-    WiringPolicy,
+    ComponentDecl, ComponentIndex, Endpoint, InterruptDecl, RegionDecl, RegionKind, RestartPolicy,
+    RvfManifest, WiringPolicy,
 };
 
 /// `Break` when the collector wants no more errors, or checking cannot go on.
@@ -109,6 +110,7 @@ impl<'a, 'b> Checker<'a, 'b> {
         self.check_components()?;
         self.check_regions()?;
         self.check_queues()?;
+        self.check_interrupts()?;
         self.check_wiring()?;
         self.check_root()?;
         self.check_witness_log()?;
@@ -137,6 +139,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             Locator::Component(i, _) => self.m.components.get(i).map(|c| &c.name),
             Locator::Region(i, _) => self.m.regions.get(i).map(|r| &r.name),
             Locator::Queue(i, _) => self.m.queues.get(i).map(|q| &q.name),
+            Locator::Interrupt(i, _) => self.m.interrupts.get(i).map(|q| &q.name),
             Locator::Root(_) | Locator::WitnessLog(_) => None,
         };
         name.map(|name| shorten(name)).unwrap_or_default()
@@ -208,12 +211,14 @@ impl<'a, 'b> Checker<'a, 'b> {
             (m.components.len(), MAX_COMPONENTS, Counted::Components),
             (m.regions.len(), MAX_REGIONS, Counted::Regions),
             (m.queues.len(), MAX_QUEUES, Counted::Queues),
+            (m.interrupts.len(), MAX_INTERRUPTS, Counted::Interrupts),
         ];
         for (count, max, what) in lists {
             if count > max {
                 let locator = match what {
                     Counted::Components => Locator::Component(max, ComponentField::Item),
                     Counted::Regions => Locator::Region(max, RegionField::Item),
+                    Counted::Interrupts => Locator::Interrupt(max, InterruptField::Item),
                     _ => Locator::Queue(max, QueueField::Item),
                 };
                 return self.too_many(locator, what, count, max);
@@ -644,6 +649,128 @@ impl<'a, 'b> Checker<'a, 'b> {
             );
         }
         ControlFlow::Continue(())
+    }
+
+    fn check_interrupts(&mut self) -> Flow {
+        let interrupts = &self.m.interrupts;
+        for (i, interrupt) in interrupts.iter().enumerate() {
+            let at = |field| Locator::Interrupt(i, field);
+            self.check_name(at(InterruptField::Name), NameKind::Item, &interrupt.name)?;
+            let source = interrupt.source;
+            let line = self.board.device_interrupt(source.name());
+            if line.is_none() {
+                self.report(
+                    at(InterruptField::Source),
+                    Problem::InterruptNotOnBoard {
+                        source,
+                        board: self.board.name.to_string(),
+                    },
+                )?;
+            }
+            if let Some(first) = interrupts[..i].iter().position(|o| o.source == source) {
+                let (first_name, first_holder) = interrupts
+                    .get(first)
+                    .map(|o| (shorten(&o.name), self.component_name(o.holder).to_string()))
+                    .unwrap_or_default();
+                self.report(
+                    at(InterruptField::Source),
+                    Problem::InterruptSourceTaken {
+                        source,
+                        // `check_system` has refused more than MAX_INTERRUPTS.
+                        first: u16::try_from(first).unwrap_or(u16::MAX),
+                        first_name,
+                        first_holder,
+                    },
+                )?;
+            }
+            if self.m.component(interrupt.holder).is_none() {
+                self.report(
+                    at(InterruptField::Holder),
+                    Problem::InterruptHolderOutOfRange {
+                        component: interrupt.holder.0,
+                        count: self.m.components.len(),
+                    },
+                )?;
+                continue;
+            }
+            if let Some(clash) = self.name_clash(i, interrupt) {
+                self.report(
+                    at(InterruptField::Name),
+                    Problem::InterruptNameClash {
+                        holder: self.component_name(interrupt.holder).to_string(),
+                        clash,
+                    },
+                )?;
+            }
+            if let Some(line) = line
+                && !self.holds_device_page(interrupt.holder, line)
+            {
+                self.report(
+                    at(InterruptField::Holder),
+                    Problem::InterruptRegionMissing {
+                        holder: self.component_name(interrupt.holder).to_string(),
+                        line,
+                        offset: line.device_page.saturating_sub(self.board.peripheral_base),
+                        board: self.board.name,
+                    },
+                )?;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Which other capability of its holder (see `distribute` in ruvix-caps: grants, regions,
+    /// queue ends, interrupts) already has interrupt `i`'s name.
+    fn name_clash(&self, i: usize, interrupt: &InterruptDecl) -> Option<NameClash> {
+        let holder = interrupt.holder;
+        let name = interrupt.name.as_str();
+        let m = self.m;
+        if m.component(holder)
+            .is_some_and(|c| c.grants.iter().any(|g| g.cap.as_str() == name))
+        {
+            return Some(NameClash::Grant);
+        }
+        if m.regions
+            .iter()
+            .any(|r| r.name == name && r.access.iter().any(|a| a.component == holder))
+        {
+            return Some(NameClash::Region);
+        }
+        let is_port = |end: &Endpoint| end.component == holder && end.port == name;
+        if let Some(queue) = m.queues.iter().find(|q| is_port(&q.from) || is_port(&q.to)) {
+            return Some(NameClash::Port {
+                queue: queue.name.clone(),
+            });
+        }
+        m.interrupts
+            .get(..i)
+            .and_then(|earlier| {
+                earlier
+                    .iter()
+                    .position(|o| o.holder == holder && o.name == name)
+            })
+            .map(|first| NameClash::Interrupt { first })
+    }
+
+    /// Whether `holder` has `rw` access to a valid MMIO region covering `line`'s device page
+    /// on this board: without it, it could not clear the device's interrupt condition.
+    fn holds_device_page(&self, holder: ComponentIndex, line: &InterruptLine) -> bool {
+        let page = line.device_page;
+        self.m.regions.iter().any(|region| {
+            let rw = region
+                .access
+                .iter()
+                .any(|a| a.component == holder && a.rights == Access::ReadWrite);
+            let covers = mmio_range(region, self.board).is_some_and(|(offset, end)| {
+                let start = self.board.mmio_address(offset);
+                let end = self.board.mmio_address(end);
+                match (start, end, page.checked_add(PAGE_SIZE)) {
+                    (Some(start), Some(end), Some(page_end)) => start <= page && page_end <= end,
+                    _ => false,
+                }
+            });
+            rw && covers
+        })
     }
 
     /// Depth-first search over the queue graph; reports the first cycle, at the queue that

@@ -105,3 +105,18 @@ fn kernel_page_gic_distributor() {
 fn kernel_page_gic_cpu_interface() {
     check("kernel_page_gic_cpu_interface.toml");
 }
+
+#[test]
+fn interrupt_unknown_source() {
+    check("interrupt_unknown_source.toml");
+}
+
+#[test]
+fn interrupt_two_holders() {
+    check("interrupt_two_holders.toml");
+}
+
+#[test]
+fn interrupt_holder_without_region() {
+    check("interrupt_holder_without_region.toml");
+}

@@ -2,7 +2,9 @@
 
 mod common;
 
-use ruvix_manifest::{BoardLimits, DecodeError, FORMAT_VERSION, RvfManifest, limits};
+use ruvix_manifest::{
+    BoardLimits, ComponentIndex, DecodeError, FORMAT_VERSION, InterruptSource, RvfManifest, limits,
+};
 
 fn manifest() -> RvfManifest {
     let source = common::with(
@@ -26,6 +28,30 @@ depth = 4
 message_size = "64 B"
 from = "a.out"
 to = "b.in"
+
+[[region]]
+name = "systimer"
+kind = "mmio"
+peripheral_offset = 0x3000
+size = "4 KiB"
+access = { b = "rw" }
+
+[[region]]
+name = "aux"
+kind = "mmio"
+peripheral_offset = 0x215000
+size = "4 KiB"
+access = { a = "rw" }
+
+[[interrupt]]
+name = "tick"
+source = "system-timer-3"
+holder = "b"
+
+[[interrupt]]
+name = "uart"
+source = "aux"
+holder = "a"
 "#,
     )
     .replacen(
@@ -57,6 +83,45 @@ fn time_slice_round_trips() {
 }
 
 #[test]
+fn interrupts_round_trip() {
+    let m = manifest();
+    let interrupts: Vec<_> = m
+        .interrupts
+        .iter()
+        .map(|i| (i.name.as_str(), i.source, i.holder))
+        .collect();
+    assert_eq!(
+        interrupts,
+        [
+            ("tick", InterruptSource::SystemTimer3, ComponentIndex(1)),
+            ("uart", InterruptSource::Aux, ComponentIndex(0)),
+        ]
+    );
+    let decoded = RvfManifest::decode(&m.encode()).expect("decodes");
+    assert_eq!(decoded.interrupts, m.interrupts);
+    // The interrupts are the last field: the encoding ends with them.
+    let mut without = m.clone();
+    without.interrupts.clear();
+    let (full, short) = (m.encode(), without.encode());
+    assert_eq!(full[..short.len() - 1], short[..short.len() - 1]);
+    assert_eq!(
+        short.last(),
+        Some(&0),
+        "an empty list is one zero length byte"
+    );
+    // An unknown source variant is refused, not misread: the last byte is the holder, the one
+    // before it the source.
+    let mut bytes = full.clone();
+    let source = bytes.len() - 2;
+    assert_eq!(bytes[source], 2, "Aux is variant 2");
+    bytes[source] = 3;
+    assert!(matches!(
+        RvfManifest::decode(&bytes),
+        Err(DecodeError::Malformed(_))
+    ));
+}
+
+#[test]
 fn version_is_the_first_byte() {
     let bytes = manifest().encode();
     // postcard writes a u16 below 128 as one byte.
@@ -65,9 +130,10 @@ fn version_is_the_first_byte() {
 
 #[test]
 fn other_versions_are_refused_before_decoding_the_rest() {
-    assert_eq!(FORMAT_VERSION, 2);
-    // 1 is the version before `time_slice_ms`: its packages are refused, not misread.
-    for version in [0, 1, 3] {
+    assert_eq!(FORMAT_VERSION, 3);
+    // 1 is the version before `time_slice_ms`, 2 the one before `interrupts`: their packages
+    // are refused, not misread.
+    for version in [0, 1, 2, 4] {
         let mut bytes = manifest().encode();
         bytes[0] = version;
         assert_eq!(
@@ -79,7 +145,7 @@ fn other_versions_are_refused_before_decoding_the_rest() {
     }
     assert_eq!(
         DecodeError::UnsupportedVersion { found: 1 }.to_string(),
-        "manifest format version 1 is not supported (expected 2)"
+        "manifest format version 1 is not supported (expected 3)"
     );
 }
 

@@ -45,7 +45,7 @@ fn unsupported_version() {
     assert_eq!(error.locator, Locator::System(SystemField::Version));
     assert_eq!(
         error.to_string(),
-        "system \"t\": manifest format version 7 is not supported (expected 2)"
+        "system \"t\": manifest format version 7 is not supported (expected 3)"
     );
 }
 

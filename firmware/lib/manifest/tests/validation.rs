@@ -47,7 +47,7 @@ fn unknown_top_level_table() {
         &source,
         "[[|task]]",
         "unknown field `task`, expected one of `system`, `root`, `witness_log`, `component`, \
-         `region`, `queue`",
+         `region`, `queue`, `interrupt`",
     );
 }
 

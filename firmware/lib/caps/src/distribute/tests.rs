@@ -10,7 +10,7 @@ use ruvix_manifest::{
 
 use super::*;
 use crate::boot::BootCapabilitySet;
-use crate::object::{MemoryRange, ObjectKind, QueueId, RegionId};
+use crate::object::{InterruptId, MemoryRange, ObjectKind, QueueId, RegionId};
 use crate::token::MintToken;
 
 const DEMO: &str = include_str!("../../../../../components/demo.toml");
@@ -422,4 +422,214 @@ fn a_component_without_capabilities_gets_an_empty_sealed_table() {
     assert!(blinky.is_empty());
     assert!(blinky.table().is_sealed());
     assert_eq!(blinky.table().capacity(), 0);
+}
+
+/// A `ticker` holding the system timer's compare-1 interrupt and a `uart-echo` holding AUX's,
+/// each with the device page it acknowledges through; `idle` holds nothing.
+const INTERRUPTS: &str = r#"
+[system]
+name = "irqs"
+boards = ["rpi3", "rpi4"]
+
+[root]
+minimum = ["timer"]
+
+[[component]]
+name = "ticker"
+wasm = "ticker.wasm"
+memory = "64 KiB"
+fuel_slice = 1000
+entry_points = [{ export = "run" }]
+grants = { log = "wo" }
+
+[[component]]
+name = "uart-echo"
+wasm = "uart-echo.wasm"
+memory = "64 KiB"
+fuel_slice = 1000
+entry_points = [{ export = "run" }]
+
+[[component]]
+name = "idle"
+wasm = "idle.wasm"
+memory = "64 KiB"
+fuel_slice = 1000
+entry_points = [{ export = "run" }]
+
+[[region]]
+name = "systimer"
+kind = "mmio"
+peripheral_offset = 0x3000
+size = "4 KiB"
+access = { ticker = "rw", idle = "ro" }
+
+[[region]]
+name = "aux"
+kind = "mmio"
+peripheral_offset = 0x215000
+size = "4 KiB"
+access = { uart-echo = "rw" }
+
+[[interrupt]]
+name = "tick"
+source = "system-timer-1"
+holder = "ticker"
+
+[[interrupt]]
+name = "rx"
+source = "aux"
+holder = "uart-echo"
+"#;
+
+fn interrupts() -> RvfManifest {
+    parse_toml(
+        "irqs.toml",
+        INTERRUPTS,
+        &[BoardLimits::RPI3, BoardLimits::RPI4],
+    )
+    .unwrap_or_else(|diagnostics| panic!("irqs.toml does not parse: {diagnostics:?}"))
+}
+
+#[test]
+fn each_interrupt_goes_to_its_holder_under_its_name() {
+    let manifest = interrupts();
+    let (set, objects) = root(&manifest);
+    assert_eq!(objects.interrupts, [InterruptId(0), InterruptId(1)]);
+    // The root holds each with read, write and grant, after everything else.
+    let root_interrupts: Vec<_> = set
+        .table()
+        .iter()
+        .filter(|(_, cap)| cap.kind() == ObjectKind::Interrupt)
+        .map(|(_, cap)| (cap.object(), cap.rights()))
+        .collect();
+    assert_eq!(
+        root_interrupts,
+        [
+            (ObjectRef::Interrupt(InterruptId(0)), RW | Rights::GRANT),
+            (ObjectRef::Interrupt(InterruptId(1)), RW | Rights::GRANT),
+        ]
+    );
+    let distribution = distribute(set.table(), &manifest, &objects).unwrap();
+    let [ticker, uart, idle] = distribution.components() else {
+        panic!("three components");
+    };
+    // After the grants, regions and queue ends, read + write: wait and acknowledge.
+    assert_eq!(
+        summary(ticker),
+        [
+            ("log", 0, ObjectRef::Log, Rights::WRITE),
+            ("systimer", 1, ObjectRef::Region(RegionId(0)), RW),
+            ("tick", 2, ObjectRef::Interrupt(InterruptId(0)), RW),
+        ]
+    );
+    assert_eq!(
+        summary(uart),
+        [
+            ("aux", 0, ObjectRef::Region(RegionId(1)), RW),
+            ("rx", 1, ObjectRef::Interrupt(InterruptId(1)), RW),
+        ]
+    );
+    // Mapping the timer's page does not bring its interrupt.
+    assert_eq!(
+        summary(idle),
+        [("systimer", 0, ObjectRef::Region(RegionId(0)), Rights::READ)]
+    );
+    assert_eq!(
+        (ticker.interrupts(), uart.interrupts(), idle.interrupts()),
+        (1, 1, 0)
+    );
+    assert_eq!(distribution.interrupts(), 2);
+    assert_eq!(
+        ticker.names()[2].source,
+        CapSource::Interrupt { interrupt: 0 }
+    );
+    let (_, cap) = ticker.entries().nth(2).unwrap();
+    assert_eq!(cap.badge(), Badge::component(ComponentIndex(0)));
+
+    // The host interface's interrupt calls check through the holder's table.
+    let tick = ticker.lookup("tick").unwrap();
+    assert_eq!(
+        ticker.table().check_interrupt(tick, RW).unwrap().1,
+        InterruptId(0)
+    );
+    assert_eq!(uart.lookup("tick"), None);
+    assert_eq!(idle.lookup("tick"), None);
+    let systimer = ticker.lookup("systimer").unwrap();
+    assert_eq!(
+        ticker
+            .table()
+            .check_interrupt(systimer, Rights::READ)
+            .unwrap_err(),
+        CapError::WrongKind {
+            expected: ObjectKind::Interrupt,
+            found: ObjectKind::Region
+        }
+    );
+}
+
+#[test]
+fn the_root_keeps_no_interrupt_after_the_sec_001_drop() {
+    let manifest = interrupts();
+    let (mut set, objects) = root(&manifest);
+    let distribution = distribute(set.table(), &manifest, &objects).unwrap();
+    set.reduce_to_minimum(&manifest.root_minimum, MintToken::for_tests())
+        .unwrap();
+    let kinds: Vec<_> = set.table().iter().map(|(_, cap)| cap.kind()).collect();
+    assert_eq!(kinds, [ObjectKind::Timer]);
+    // The holders keep theirs.
+    assert_eq!(distribution.interrupts(), 2);
+}
+
+#[test]
+fn interrupt_distribution_errors() {
+    let manifest = interrupts();
+    // No object id for an interrupt.
+    let (set, mut objects) = root(&manifest);
+    objects.interrupts.pop();
+    assert_eq!(
+        distribute(set.table(), &manifest, &objects).unwrap_err(),
+        DistributionError::MissingObject {
+            item: "interrupt",
+            index: 1,
+            name: "rx".to_string(),
+        }
+    );
+    // A holder that does not exist.
+    let mut bad = interrupts();
+    bad.interrupts[0].holder = ComponentIndex(7);
+    let error = run(&bad).unwrap_err();
+    assert_eq!(
+        error,
+        DistributionError::UnknownComponent {
+            item: "interrupt",
+            name: "tick".to_string(),
+            component: ComponentIndex(7),
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "interrupt \"tick\" names component #7, which does not exist"
+    );
+    // A root without the interrupt's capability.
+    let (mut set, objects) = root(&manifest);
+    let (irq, _) = set
+        .table()
+        .find(ObjectRef::Interrupt(InterruptId(0)))
+        .unwrap();
+    set.table_mut().remove(irq).unwrap();
+    let error = distribute(set.table(), &manifest, &objects).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "component \"ticker\": capability \"tick\": the root holds no capability on interrupt 0"
+    );
+    // A name clashing with another of the holder's capabilities (validation refuses it first).
+    let mut bad = interrupts();
+    bad.interrupts[0].name = "systimer".to_string();
+    assert_eq!(
+        run(&bad).unwrap_err(),
+        DistributionError::DuplicateName {
+            component: "ticker".to_string(),
+            name: "systimer".to_string(),
+        }
+    );
 }

@@ -12,13 +12,14 @@ use alloc::vec::Vec;
 use ruvix_manifest::ComponentIndex;
 
 use super::{
-    REPLICA_MAGIC, REPLICA_VERSION, ReplicaError, SOURCE_GRANT, SOURCE_QUEUE_RECEIVE,
-    SOURCE_QUEUE_SEND, SOURCE_REGION, check, check_handle_order, check_name_len,
+    REPLICA_MAGIC, REPLICA_VERSION, ReplicaError, SOURCE_GRANT, SOURCE_INTERRUPT,
+    SOURCE_QUEUE_RECEIVE, SOURCE_QUEUE_SEND, SOURCE_REGION, check, check_handle_order,
+    check_name_len,
 };
 use crate::capability::Capability;
 use crate::distribute::{CapSource, ComponentCaps, NamedCap};
 use crate::error::CapError;
-use crate::object::{Badge, MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
+use crate::object::{Badge, InterruptId, MemoryRange, ObjectKind, ObjectRef, QueueId, RegionId};
 use crate::rights::Rights;
 use crate::table::{CapTable, ENCODED_ENTRY_LEN, ENCODING_MAGIC, ENCODING_VERSION, Handle};
 
@@ -283,6 +284,7 @@ fn object(
         ObjectKind::Region => Ok(ObjectRef::Region(RegionId(id()?))),
         ObjectKind::QueueSend => Ok(ObjectRef::QueueSend(QueueId(id()?))),
         ObjectKind::QueueReceive => Ok(ObjectRef::QueueReceive(QueueId(id()?))),
+        ObjectKind::Interrupt => Ok(ObjectRef::Interrupt(InterruptId(id()?))),
         ObjectKind::Timer => unit(ObjectRef::Timer),
         ObjectKind::InterruptQueue => unit(ObjectRef::InterruptQueue),
         ObjectKind::WitnessLog => unit(ObjectRef::WitnessLog),
@@ -339,6 +341,9 @@ fn source(tag: u8, value: u32, offset: usize, handle: Handle) -> Result<CapSourc
         SOURCE_REGION => Ok(CapSource::Region { region: index()? }),
         SOURCE_QUEUE_SEND => Ok(CapSource::QueueSend { queue: index()? }),
         SOURCE_QUEUE_RECEIVE => Ok(CapSource::QueueReceive { queue: index()? }),
+        SOURCE_INTERRUPT => Ok(CapSource::Interrupt {
+            interrupt: index()?,
+        }),
         _ => Err(ReplicaError::UnknownSource { tag, offset }),
     }
 }

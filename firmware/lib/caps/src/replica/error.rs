@@ -377,6 +377,7 @@ impl fmt::Display for SourceText {
             CapSource::QueueReceive { queue } => {
                 write!(f, "the receive end of manifest queue #{queue}")
             }
+            CapSource::Interrupt { interrupt } => write!(f, "manifest interrupt #{interrupt}"),
         }
     }
 }

@@ -12,7 +12,7 @@ use super::*;
 use crate::boot::{BootCapabilitySet, ObjectIds};
 use crate::distribute::{CapabilityDistribution, distribute};
 use crate::error::CapError;
-use crate::object::{MemoryRange, QueueId, RegionId};
+use crate::object::{InterruptId, MemoryRange, QueueId, RegionId};
 use crate::table::{ENCODED_ENTRY_LEN, ENCODED_HEADER_LEN};
 use crate::token::MintToken;
 
@@ -48,7 +48,7 @@ const MANIFESTS: [(&str, &str); 7] = [
     ),
 ];
 
-const KINDS: [ObjectKind; 9] = [
+const KINDS: [ObjectKind; 10] = [
     ObjectKind::PhysicalMemory,
     ObjectKind::Region,
     ObjectKind::QueueSend,
@@ -58,6 +58,7 @@ const KINDS: [ObjectKind; 9] = [
     ObjectKind::WitnessLog,
     ObjectKind::Log,
     ObjectKind::Package,
+    ObjectKind::Interrupt,
 ];
 
 fn parse(file: &str, source: &str) -> RvfManifest {
@@ -188,6 +189,10 @@ fn assert_same_answers(a: &ComponentCaps, b: &ComponentCaps) {
             assert_eq!(
                 a.table().check_queue(handle, needed),
                 b.table().check_queue(handle, needed)
+            );
+            assert_eq!(
+                a.table().check_interrupt(handle, needed),
+                b.table().check_interrupt(handle, needed)
             );
             for kind in KINDS {
                 assert_eq!(
@@ -483,7 +488,8 @@ fn bad_table_entries_are_refused() {
     let caps = demo_component("sensor"); // log (write), timer (read), out (queue 0 send)
     let entry = |i: usize| layout(&caps).entries[i];
 
-    for tag in [0u8, 10, 0xFF] {
+    // 11: the first tag past the last kind (10, interrupt).
+    for tag in [0u8, 11, 0xFF] {
         assert_eq!(
             decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + KIND] = tag),
             Err(ReplicaError::UnknownKind {
@@ -706,11 +712,12 @@ fn bad_name_entries_are_refused() {
             offset: layout(&caps).name + 1
         })
     );
-    // Sources: an unknown tag, a grant of nothing, of physical memory, of the wrong object.
+    // Sources: an unknown tag (6, the first past interrupt's 5), a grant of nothing, of physical
+    // memory, of the wrong object.
     assert_eq!(
-        decode_corrupted(&caps, |bytes, at| bytes[at.names[0] + SOURCE_TAG] = 5),
+        decode_corrupted(&caps, |bytes, at| bytes[at.names[0] + SOURCE_TAG] = 6),
         Err(ReplicaError::UnknownSource {
-            tag: 5,
+            tag: 6,
             offset: name(0) + SOURCE_TAG
         })
     );
@@ -1086,4 +1093,123 @@ fn error_messages() {
         );
     }
     assert!(format!("{}", others[0]).contains("version 9"));
+}
+
+/// A `ticker` with the system timer's page and its compare-1 interrupt.
+const TICKER: &str = r#"
+[system]
+name = "irqs"
+boards = ["rpi3", "rpi4"]
+
+[root]
+minimum = ["timer"]
+
+[[component]]
+name = "ticker"
+wasm = "ticker.wasm"
+memory = "64 KiB"
+fuel_slice = 1000
+entry_points = [{ export = "run" }]
+
+[[region]]
+name = "systimer"
+kind = "mmio"
+peripheral_offset = 0x3000
+size = "4 KiB"
+access = { ticker = "rw" }
+
+[[interrupt]]
+name = "tick"
+source = "system-timer-1"
+holder = "ticker"
+"#;
+
+#[test]
+fn an_interrupt_round_trips_and_a_corrupted_one_is_refused() {
+    let caps = run(&parse("irqs.toml", TICKER)).into_components().remove(0);
+    let tick = caps.lookup("tick").unwrap();
+    assert_eq!(tick, Handle(1));
+    let bytes = caps.to_replica().unwrap();
+    let decoded = decode_and_recheck(&bytes).unwrap();
+    assert_eq!(decoded, caps);
+    assert_same_answers(&decoded, &caps);
+    assert_eq!(
+        decoded
+            .table()
+            .check_interrupt(tick, Rights::READ | Rights::WRITE)
+            .unwrap()
+            .1,
+        InterruptId(0)
+    );
+    assert_eq!(decoded.interrupts(), 1);
+    // As documented: kind tag 10 with the id in the first word; source tag 5, the manifest
+    // index.
+    let at = layout(&caps);
+    assert_eq!(bytes[at.entries[1] + KIND], 10);
+    assert_eq!(bytes[at.names[1] + SOURCE_TAG], 5);
+
+    // A kind tag past the last is unknown; another kind's tag disagrees with the source.
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + KIND] = 11),
+        Err(ReplicaError::UnknownKind {
+            tag: 11,
+            offset: at.entries[1] + KIND
+        })
+    );
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + KIND] = 2),
+        Err(ReplicaError::SourceMismatch {
+            handle: tick,
+            source: CapSource::Interrupt { interrupt: 0 },
+            object: ObjectRef::Region(RegionId(0)),
+        })
+    );
+    // Likewise for the source tag.
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| bytes[at.names[1] + SOURCE_TAG] = 6),
+        Err(ReplicaError::UnknownSource {
+            tag: 6,
+            offset: at.names[1] + SOURCE_TAG
+        })
+    );
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| bytes[at.names[1] + SOURCE_TAG] = 2),
+        Err(ReplicaError::SourceMismatch {
+            handle: tick,
+            source: CapSource::Region { region: 0 },
+            object: ObjectRef::Interrupt(InterruptId(0)),
+        })
+    );
+    // And the other way round: an interrupt source on a region's slot.
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| bytes[at.names[0] + SOURCE_TAG] = 5),
+        Err(ReplicaError::SourceMismatch {
+            handle: Handle(0),
+            source: CapSource::Interrupt { interrupt: 0 },
+            object: ObjectRef::Region(RegionId(0)),
+        })
+    );
+    // A non-canonical id, rights an interrupt cannot carry.
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| put_u64(
+            bytes,
+            at.entries[1] + SECOND_WORD,
+            1
+        )),
+        Err(ReplicaError::NonCanonicalObject {
+            handle: tick,
+            kind: ObjectKind::Interrupt
+        })
+    );
+    assert_eq!(
+        decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + RIGHTS] =
+            Rights::SEND.bits()),
+        Err(ReplicaError::Capability {
+            handle: tick,
+            error: CapError::RightsNotApplicable {
+                kind: ObjectKind::Interrupt,
+                rights: Rights::SEND
+            }
+        })
+    );
 }

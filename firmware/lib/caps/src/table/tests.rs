@@ -1,13 +1,14 @@
 extern crate std;
 
 use std::format;
+use std::string::ToString;
 use std::vec::Vec;
 
 use ruvix_manifest::KernelCap;
 
 use super::*;
 use crate::boot::{BootCapabilitySet, ObjectIds};
-use crate::object::{Badge, MemoryRange, QueueId, RegionId};
+use crate::object::{Badge, InterruptId, MemoryRange, QueueId, RegionId};
 use crate::token::BootMinter;
 
 const RW: Rights = Rights::READ.union(Rights::WRITE);
@@ -25,11 +26,12 @@ fn handles(table: &CapTable) -> Vec<u32> {
     table.iter().map(|(handle, _)| handle.0).collect()
 }
 
-/// A boot set over two RAM ranges with two regions and one queue.
+/// A boot set over two RAM ranges with two regions, one queue and one interrupt.
 fn boot_set() -> BootCapabilitySet {
     let objects = ObjectIds {
         regions: std::vec![RegionId(0), RegionId(1)],
         queues: std::vec![QueueId(0)],
+        interrupts: std::vec![InterruptId(0)],
     };
     let ram = [range(0, 0x3B40_0000), range(0x4000_0000, 0xFC00_0000)];
     BootCapabilitySet::new(&token(), &ram, &objects).unwrap()
@@ -190,6 +192,66 @@ fn check_queue_treats_the_other_end_as_a_missing_right() {
 }
 
 #[test]
+fn check_interrupt_gives_the_id_or_refuses_as_check_queue_does() {
+    let mut table = CapTable::new(3).unwrap();
+    let irq = table
+        .mint(&token(), ObjectRef::Interrupt(InterruptId(2)), RW)
+        .unwrap();
+    let wait_only = table
+        .mint(&token(), ObjectRef::Interrupt(InterruptId(0)), Rights::READ)
+        .unwrap();
+    let receive = table
+        .mint(
+            &token(),
+            ObjectRef::QueueReceive(QueueId(5)),
+            Rights::RECEIVE,
+        )
+        .unwrap();
+    let (capability, id) = table.check_interrupt(irq, Rights::READ).unwrap();
+    assert_eq!(
+        (id, capability.object()),
+        (InterruptId(2), ObjectRef::Interrupt(InterruptId(2)))
+    );
+    assert_eq!(table.check_interrupt(irq, RW).unwrap().1, InterruptId(2));
+    assert_eq!(
+        table.check_interrupt(wait_only, Rights::WRITE).unwrap_err(),
+        CapError::Denied {
+            object: ObjectRef::Interrupt(InterruptId(0)),
+            needed: Rights::WRITE,
+            held: Rights::READ
+        }
+    );
+    assert_eq!(
+        table.check_interrupt(receive, Rights::READ).unwrap_err(),
+        CapError::WrongKind {
+            expected: ObjectKind::Interrupt,
+            found: ObjectKind::QueueReceive
+        }
+    );
+    assert_eq!(
+        table.check_interrupt(Handle(3), Rights::READ).unwrap_err(),
+        CapError::BadHandle { handle: Handle(3) }
+    );
+    // The general check agrees; a queue check refuses an interrupt as the wrong kind.
+    assert!(table.check(irq, ObjectKind::Interrupt, RW).is_ok());
+    assert_eq!(
+        table.check_queue(irq, Rights::RECEIVE).unwrap_err(),
+        CapError::WrongKind {
+            expected: ObjectKind::QueueReceive,
+            found: ObjectKind::Interrupt
+        }
+    );
+    // An interrupt carries read, write and grant only.
+    assert_eq!(
+        Capability::mint(&token(), ObjectRef::Interrupt(InterruptId(1)), Rights::SEND).unwrap_err(),
+        CapError::RightsNotApplicable {
+            kind: ObjectKind::Interrupt,
+            rights: Rights::SEND
+        }
+    );
+}
+
+#[test]
 fn derive_within_a_table() {
     let mut table = CapTable::new(3).unwrap();
     let root = table.mint(&token(), ObjectRef::WitnessLog, RWG).unwrap();
@@ -243,7 +305,7 @@ fn a_sealed_table_accepts_nothing_new() {
 fn iteration_and_lookup_in_handle_order() {
     let set = boot_set();
     let table = set.table();
-    assert_eq!(handles(table), (0..11).collect::<Vec<_>>());
+    assert_eq!(handles(table), (0..12).collect::<Vec<_>>());
     assert_eq!(
         table.find(ObjectRef::Region(RegionId(1))).map(|(h, _)| h),
         Some(Handle(8))
@@ -259,8 +321,9 @@ fn iteration_and_lookup_in_handle_order() {
 fn the_boot_set() {
     let set = boot_set();
     let table = set.table();
-    // Exactly full: 2 RAM ranges + 5 kernel capabilities + 2 regions + 2 queue ends.
-    assert_eq!((table.len(), table.capacity()), (11, 11));
+    // Exactly full: 2 RAM ranges + 5 kernel capabilities + 2 regions + 2 queue ends + 1
+    // interrupt.
+    assert_eq!((table.len(), table.capacity()), (12, 12));
     let expected = [
         (ObjectRef::PhysicalMemory(range(0, 0x3B40_0000)), RWG),
         (
@@ -282,6 +345,7 @@ fn the_boot_set() {
             ObjectRef::QueueReceive(QueueId(0)),
             Rights::RECEIVE | Rights::GRANT,
         ),
+        (ObjectRef::Interrupt(InterruptId(0)), RWG),
     ];
     let got: Vec<_> = table
         .iter()
@@ -356,6 +420,8 @@ fn sec_001_drop_leaves_exactly_the_minimum() {
     );
     assert!(table.is_sealed());
     assert!(table.find_kind(ObjectKind::PhysicalMemory).is_none());
+    // Interrupts go like regions and queue ends: the root keeps none.
+    assert!(table.find_kind(ObjectKind::Interrupt).is_none());
 }
 
 #[test]
@@ -422,12 +488,12 @@ fn the_drop_keeps_one_per_kind_and_tolerates_repeats() {
 fn the_encoding_is_canonical() {
     let set = boot_set();
     let bytes = set.table().to_bytes();
-    assert_eq!(bytes.len(), ENCODED_HEADER_LEN + 11 * ENCODED_ENTRY_LEN);
+    assert_eq!(bytes.len(), ENCODED_HEADER_LEN + 12 * ENCODED_ENTRY_LEN);
     assert_eq!(&bytes[..4], b"RVCT");
     assert_eq!(bytes[4], ENCODING_VERSION);
     assert_eq!(bytes[5], 0, "not sealed");
-    assert_eq!(&bytes[6..10], &11u32.to_le_bytes(), "capacity");
-    assert_eq!(&bytes[10..14], &11u32.to_le_bytes(), "count");
+    assert_eq!(&bytes[6..10], &12u32.to_le_bytes(), "capacity");
+    assert_eq!(&bytes[10..14], &12u32.to_le_bytes(), "count");
     // The second entry: handle 1, physical memory 0x4000_0000..0xFC00_0000, rwg, no badge.
     let entry = &bytes[ENCODED_HEADER_LEN + ENCODED_ENTRY_LEN..][..ENCODED_ENTRY_LEN];
     assert_eq!(&entry[..4], &1u32.to_le_bytes());
@@ -436,6 +502,12 @@ fn the_encoding_is_canonical() {
     assert_eq!(&entry[13..21], &0xFC00_0000u64.to_le_bytes());
     assert_eq!(entry[21], RWG.bits());
     assert_eq!(&entry[22..26], &0u32.to_le_bytes());
+    // The last entry: handle 11, interrupt 0 (tag 10, words id and 0), rwg.
+    let entry = &bytes[ENCODED_HEADER_LEN + 11 * ENCODED_ENTRY_LEN..];
+    assert_eq!(&entry[..4], &11u32.to_le_bytes());
+    assert_eq!(entry[4], 10);
+    assert_eq!(&entry[5..21], &[0u8; 16]);
+    assert_eq!(entry[21], RWG.bits());
     // Deterministic, and streaming gives the same bytes.
     assert_eq!(boot_set().table().to_bytes(), bytes);
     let mut streamed = Vec::new();
@@ -482,6 +554,22 @@ fn error_messages() {
         ),
         "wrong kind of capability: expected queue receive end, found timer"
     );
+    assert_eq!(
+        format!(
+            "{}",
+            CapError::Denied {
+                object: ObjectRef::Interrupt(InterruptId(0)),
+                needed: Rights::WRITE,
+                held: Rights::READ
+            }
+        ),
+        format!(
+            "capability on interrupt 0 denied: needs {}, holds {}",
+            Rights::WRITE,
+            Rights::READ
+        )
+    );
+    assert_eq!(ObjectKind::Interrupt.to_string(), "interrupt");
     assert_eq!(
         format!(
             "{}",

@@ -12,18 +12,20 @@ use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, SourceMap};
 use super::schema::{
-    ComponentSrc, ManifestSrc, QueueSrc, RegionKindSrc, RegionSrc, RestartKind, RestartSrc,
+    ComponentSrc, InterruptSrc, ManifestSrc, QueueSrc, RegionKindSrc, RegionSrc, RestartKind,
+    RestartSrc,
 };
 use crate::error::{
-    ComponentField, Locator, QueueField, RegionField, RootField, SystemField, WitnessLogField,
+    ComponentField, InterruptField, Locator, QueueField, RegionField, RootField, SystemField,
+    WitnessLogField,
 };
 use crate::limits::{
     DEFAULT_PRIORITY, DEFAULT_TIME_SLICE_MS, DEFAULT_WITNESS_ENTRIES, WASM_PAGE_SIZE,
 };
 use crate::model::{
-    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, LogBudget,
-    QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy, RvfManifest, WiringPolicy,
-    WitnessLogPolicy,
+    ComponentDecl, ComponentIndex, Endpoint, EntryPoint, FORMAT_VERSION, Grant, InterruptDecl,
+    InterruptSource, LogBudget, QueueWiring, RegionAccess, RegionDecl, RegionKind, RestartPolicy,
+    RvfManifest, WiringPolicy, WitnessLogPolicy,
 };
 
 pub(super) fn convert(
@@ -106,6 +108,12 @@ impl<'s> Converter<'_, 's> {
             .enumerate()
             .filter_map(|(i, q)| self.queue(i, q))
             .collect();
+        let interrupts = src
+            .interrupt
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| self.interrupt(i, q))
+            .collect();
 
         let root = src.root.get_ref();
         self.record(Locator::Root(RootField::Minimum), &root.minimum);
@@ -145,6 +153,7 @@ impl<'s> Converter<'_, 's> {
             queues,
             root_minimum,
             witness_log,
+            interrupts,
         }
     }
 
@@ -378,6 +387,49 @@ impl<'s> Converter<'_, 's> {
             message_size,
             from: from?,
             to: to?,
+        })
+    }
+
+    fn interrupt(&mut self, i: usize, spanned: &Spanned<InterruptSrc>) -> Option<InterruptDecl> {
+        let at = |field| Locator::Interrupt(i, field);
+        let src = spanned.get_ref();
+        let name = src.name.get_ref();
+        self.record(at(InterruptField::Item), spanned);
+        self.record(at(InterruptField::Name), &src.name);
+        self.record(at(InterruptField::Source), &src.source);
+        self.record(at(InterruptField::Holder), &src.holder);
+
+        let source_name = src.source.get_ref();
+        let source = InterruptSource::from_name(source_name);
+        if source.is_none() {
+            let known: Vec<String> = InterruptSource::ALL
+                .iter()
+                .map(|s| format!("\"{s}\""))
+                .collect();
+            self.error(
+                at(InterruptField::Source),
+                format!(
+                    "interrupt \"{name}\": source \"{source_name}\" is unknown (known sources: \
+                     {})",
+                    known.join(", ")
+                ),
+            );
+        }
+        let holder_name = src.holder.get_ref();
+        let holder = self.component_names.get(holder_name.as_str()).copied();
+        if holder.is_none() {
+            self.error(
+                at(InterruptField::Holder),
+                format!(
+                    "interrupt \"{name}\": holder names component \"{holder_name}\", which does \
+                     not exist"
+                ),
+            );
+        }
+        Some(InterruptDecl {
+            name: name.clone(),
+            source: source?,
+            holder: holder?,
         })
     }
 

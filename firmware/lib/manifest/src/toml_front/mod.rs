@@ -124,11 +124,17 @@ fn validation_diagnostics(
 /// A validation error as a diagnostic at the offending item's place.
 pub fn validation_diagnostic(error: &ValidationError, source_map: &SourceMap) -> Diagnostic {
     let mut message = format!("{error}");
-    if let Problem::DuplicateName { first, .. } = error.problem {
+    let first = match error.problem {
+        Problem::DuplicateName { first, .. } => Some(first),
+        Problem::InterruptSourceTaken { first, .. } => Some(usize::from(first)),
+        _ => None,
+    };
+    if let Some(first) = first {
         let first_at = match error.locator {
             Locator::Component(_, field) => Some(Locator::Component(first, field)),
             Locator::Region(_, field) => Some(Locator::Region(first, field)),
             Locator::Queue(_, field) => Some(Locator::Queue(first, field)),
+            Locator::Interrupt(_, field) => Some(Locator::Interrupt(first, field)),
             _ => None,
         };
         if let Some(span) = first_at.and_then(|at| source_map.span(at)) {

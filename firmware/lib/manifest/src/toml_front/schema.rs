@@ -26,6 +26,8 @@ pub(super) struct ManifestSrc {
     pub region: Vec<Spanned<RegionSrc>>,
     #[serde(default)]
     pub queue: Vec<Spanned<QueueSrc>>,
+    #[serde(default)]
+    pub interrupt: Vec<Spanned<InterruptSrc>>,
 }
 
 #[derive(Deserialize)]
@@ -129,4 +131,14 @@ pub(super) struct QueueSrc {
     pub message_size: Spanned<Size>,
     pub from: Spanned<String>,
     pub to: Spanned<String>,
+}
+
+/// `source` and `holder` are names resolved by the converter, so an unknown one gets a message
+/// that lists what is known rather than serde's.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct InterruptSrc {
+    pub name: Spanned<String>,
+    pub source: Spanned<String>,
+    pub holder: Spanned<String>,
 }
