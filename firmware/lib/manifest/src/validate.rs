@@ -139,7 +139,7 @@ impl<'a, 'b> Checker<'a, 'b> {
             Locator::Component(i, _) => self.m.components.get(i).map(|c| &c.name),
             Locator::Region(i, _) => self.m.regions.get(i).map(|r| &r.name),
             Locator::Queue(i, _) => self.m.queues.get(i).map(|q| &q.name),
-            Locator::Interrupt(i, _) => self.m.interrupts.get(i).map(|q| &q.name),
+            Locator::Interrupt(i, _) => self.m.interrupts.get(i).map(|it| &it.name),
             Locator::Root(_) | Locator::WitnessLog(_) => None,
         };
         name.map(|name| shorten(name)).unwrap_or_default()

@@ -112,7 +112,7 @@ impl<'s> Converter<'_, 's> {
             .interrupt
             .iter()
             .enumerate()
-            .filter_map(|(i, q)| self.interrupt(i, q))
+            .filter_map(|(i, interrupt)| self.interrupt(i, interrupt))
             .collect();
 
         let root = src.root.get_ref();
