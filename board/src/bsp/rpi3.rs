@@ -78,8 +78,16 @@ pub(crate) fn irq_dispatch(
                 if PERIPHERAL.is_pending(BOARD.interrupts.uart0) {
                     on_uart();
                 } else {
-                    on_other(0x100);
-                    return;
+                    // A component's device line (masked by `on_other`), or nobody's.
+                    let mut pending = PERIPHERAL.pending_lines();
+                    if pending == 0 {
+                        on_other(0x100);
+                        return;
+                    }
+                    while pending != 0 {
+                        on_other(pending.trailing_zeros());
+                        pending &= pending - 1;
+                    }
                 }
             }
             Some(Source::Other(bits)) => {
@@ -87,5 +95,19 @@ pub(crate) fn irq_dispatch(
                 return;
             }
         }
+    }
+}
+
+/// Disables peripheral line `line` (a component's device interrupt) at the BCM2835 controller.
+pub(crate) fn mask_device_line(line: u32) {
+    if line < 64 && line != BOARD.interrupts.uart0 {
+        PERIPHERAL.disable(line);
+    }
+}
+
+/// Enables peripheral line `line` at the BCM2835 controller.
+pub(crate) fn unmask_device_line(line: u32) {
+    if line < 64 && line != BOARD.interrupts.uart0 {
+        PERIPHERAL.enable(line);
     }
 }

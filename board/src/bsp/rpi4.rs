@@ -81,3 +81,17 @@ pub(crate) fn irq_dispatch(
         }
     }
 }
+
+/// Disables SPI `line` (a component's device interrupt) at the GIC distributor.
+pub(crate) fn mask_device_line(line: u32) {
+    if (32..1020).contains(&line) && line != BOARD.interrupts.uart0 {
+        GIC.disable(line);
+    }
+}
+
+/// Enables SPI `line` at the GIC distributor (routed to core 0).
+pub(crate) fn unmask_device_line(line: u32) {
+    if (32..1020).contains(&line) && line != BOARD.interrupts.uart0 {
+        GIC.enable(line);
+    }
+}

@@ -55,6 +55,17 @@ impl PeripheralIntc {
             .is_some_and(|r| r.get() & (1 << (irq % 32)) != 0)
     }
 
+    /// A bit per pending (and enabled) line 0..64.
+    pub fn pending_lines(&self) -> u64 {
+        let word = |i: usize| {
+            self.registers
+                .pending
+                .get(i)
+                .map_or(0, |r| u64::from(r.get()))
+        };
+        word(0) | word(1) << 32
+    }
+
     /// The basic pending register (for reports).
     pub fn basic_pending(&self) -> u32 {
         self.registers.basic_pending.get()

@@ -92,6 +92,13 @@ impl Gic400 {
         self.distributor.isenabler[word].set(1 << bit);
     }
 
+    /// Stops `intid` from being signalled (the distributor's clear-enable bit).
+    pub fn disable(&self, intid: u32) {
+        if let Some(register) = self.distributor.icenabler.get((intid / 32) as usize) {
+            register.set(1 << (intid % 32));
+        }
+    }
+
     /// Acknowledge the highest-priority pending interrupt, if any.
     pub fn pending(&self, _core: usize) -> Option<(Source, u32)> {
         let iar = self.cpu.iar.get();

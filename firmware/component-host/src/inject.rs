@@ -8,7 +8,7 @@ use alloc::format;
 
 use ruvix_process_abi::{
     BootInfo, PROBE_KERNEL, PROBE_PEER_HEAP, PROBE_PEER_REGION, REGION_HELD, REGION_WRITABLE,
-    Status, layout,
+    Status, layout, wait_interrupt,
 };
 
 use crate::platform::counter;
@@ -110,7 +110,7 @@ fn jump(what: &str, address: u64) {
 /// Supervisor calls with every bad argument: each must be refused with an error.
 fn bad_calls() {
     let kernel = 0x80000u64;
-    let checks: [(&str, Status, Status); 11] = [
+    let checks: [(&str, Status, Status); 14] = [
         (
             "log from kernel memory",
             svc::log_raw(1, kernel, 16),
@@ -162,6 +162,23 @@ fn bad_calls() {
             "lookup of its own log capability",
             svc::lookup("log").err().unwrap_or(Status::Ok),
             Status::Ok,
+        ),
+        (
+            "interrupt count on a handle it does not have",
+            svc::interrupt_count(1000).err().unwrap_or(Status::Ok),
+            Status::BadHandle,
+        ),
+        (
+            "interrupt ack on its log capability",
+            svc::interrupt_ack(0),
+            Status::WrongKind,
+        ),
+        (
+            "wait on an interrupt it does not hold",
+            svc::wait(&[wait_interrupt(0)], 0)
+                .err()
+                .unwrap_or(Status::Ok),
+            Status::Denied,
         ),
     ];
     let mut failed = 0;

@@ -30,7 +30,7 @@ use ruvix_caps::ComponentCaps;
 use ruvix_manifest::{RestartPolicy, RvfManifest};
 use ruvix_process_abi::{
     BOOT_MAGIC, BootInfo, MAX_WAITS, REGION_HELD, REGION_MMIO, REGION_WRITABLE, layout,
-    wait_receive, wait_send,
+    wait_interrupt, wait_receive, wait_send,
 };
 use ruvix_runtime::{RegionBacking, Runtime, SliceOutcome, Step, WaitOn};
 
@@ -182,6 +182,7 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
                         words.push(match wait {
                             WaitOn::Send(q) => wait_send(q.0),
                             WaitOn::Receive(q) => wait_receive(q.0),
+                            WaitOn::Interrupt(i) => wait_interrupt(i.0),
                         });
                     }
                 }

@@ -1,9 +1,10 @@
-//! Queues live in the kernel: the runtime's queue operations become supervisor calls, and
-//! what the kernel says woke a wait becomes the runtime's queue events.
+//! Queues and device interrupts live in the kernel: the runtime's queue and interrupt
+//! operations become supervisor calls, and what the kernel says woke a wait becomes the
+//! runtime's events.
 
 use alloc::vec::Vec;
 
-use ruvix_caps::{Handle, QueueId};
+use ruvix_caps::{Handle, InterruptId, QueueId};
 use ruvix_process_abi::Status;
 use ruvix_queue::QueueStats;
 use ruvix_runtime::{QueueBackend, QueueRefusal, WaitOn};
@@ -74,5 +75,21 @@ impl QueueBackend for KernelQueues {
 
     fn queue_count(&self) -> usize {
         self.count
+    }
+
+    fn interrupt_count(
+        &mut self,
+        handle: Handle,
+        _interrupt: InterruptId,
+    ) -> Result<u32, QueueRefusal> {
+        svc::interrupt_count(handle.0).map_err(refusal)
+    }
+
+    fn interrupt_ack(
+        &mut self,
+        handle: Handle,
+        _interrupt: InterruptId,
+    ) -> Result<(), QueueRefusal> {
+        result(svc::interrupt_ack(handle.0))
     }
 }

@@ -152,6 +152,19 @@ pub fn receive(handle: u32, target: &mut [u8]) -> Status {
     status(x0)
 }
 
+/// How many times the interrupt `handle` names fired since its last acknowledgement.
+pub fn interrupt_count(handle: u32) -> Result<u32, Status> {
+    match svc!(call::INTERRUPT_COUNT, u64::from(handle), 0u64, 0u64) {
+        (0, count) => u32::try_from(count).map_err(|_| Status::BadArgument),
+        (code, _) => Err(status(code)),
+    }
+}
+
+/// Acknowledges the interrupt `handle` names: the kernel unmasks its line.
+pub fn interrupt_ack(handle: u32) -> Status {
+    status(svc!(call::INTERRUPT_ACK, u64::from(handle), 0u64, 0u64).0)
+}
+
 /// Lets the other ready processes run (a task yielded).
 pub fn yield_now() {
     let _ = svc!(call::YIELD, 0u64, 0u64, 0u64);

@@ -46,6 +46,9 @@ pub const LOG_FLOOD_MANIFEST: &str = "components/log-flood.toml";
 /// The demo's pipeline beside components whose host attacks (the QEMU isolation tests; the
 /// attacks run only in test images).
 pub const ATTACK_MANIFEST: &str = "components/attacks.toml";
+/// The demo's pipeline beside the driver components `ticker` (system timer interrupt) and
+/// `uart-echo` (mini UART interrupt): the QEMU interrupt tests.
+pub const DRIVERS_MANIFEST: &str = "components/drivers.toml";
 /// A component host that loops before it mounts (the boot must fail at stage 3, naming it).
 pub const MOUNT_ATTACK_MANIFEST: &str = "components/attack-mount.toml";
 /// The attackers of [`ATTACK_MANIFEST`] that must fault, with the mapping each report names.
@@ -189,6 +192,7 @@ pub fn prepare() -> Result<PathBuf> {
     pack(LOG_FLOOD_MANIFEST)?;
     pack(ATTACK_MANIFEST)?;
     pack(MOUNT_ATTACK_MANIFEST)?;
+    pack(DRIVERS_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -182,6 +182,7 @@ fn print_process_statistics(processes: &crate::process::Processes) {
         );
     }
     print_queue_statistics(&processes.queue_stats());
+    processes.report_interrupts();
 }
 
 fn print_queue_statistics(queues: &[ruvix_queue::QueueStats]) {

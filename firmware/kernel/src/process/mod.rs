@@ -9,6 +9,7 @@
 //! blueprint.
 
 mod image;
+mod interrupts;
 mod memory;
 mod space;
 mod svc;
@@ -63,6 +64,12 @@ pub enum StartError {
         reason: String,
     },
     TooMany,
+    /// A manifest interrupt whose source this board does not have (validation refuses it
+    /// before; this is the kernel's own check).
+    Interrupt {
+        name: String,
+        source: &'static str,
+    },
 }
 
 impl core::fmt::Display for StartError {
@@ -76,6 +83,9 @@ impl core::fmt::Display for StartError {
             StartError::Map { component, error } => write!(f, "{component}: mapping: {error}"),
             StartError::Mount { component, reason } => write!(f, "{component}: {reason}"),
             StartError::TooMany => f.write_str("more components than ASIDs"),
+            StartError::Interrupt { name, source } => {
+                write!(f, "interrupt {name}: no line {source} on this board")
+            }
         }
     }
 }
@@ -166,6 +176,8 @@ pub struct Processes {
     regions: Vec<(RegionPlacement, bool)>,
     scheduler: Scheduler,
     pub witness: WitnessLog,
+    /// The manifest's device interrupts, by `InterruptId`.
+    interrupts: Vec<interrupts::DeviceInterrupt>,
     counter_hz: u64,
     _host: Rc<HostImage>,
 }
@@ -260,11 +272,15 @@ impl Processes {
             regions: regions.into_iter().map(|r| (r, true)).collect(),
             scheduler,
             witness,
+            interrupts: interrupts::claim(manifest)?,
             counter_hz,
             _host: host,
         };
         for index in 0..system.processes.len() {
             system.mount(index)?;
+        }
+        for index in 0..system.processes.len() {
+            system.unmask_interrupts_of(index);
         }
         Ok(system)
     }
@@ -304,6 +320,7 @@ impl Processes {
     /// first starts the restarts that are due. False if nothing was ready.
     pub fn run_next(&mut self) -> bool {
         let now = board::timer::counter();
+        self.collect_interrupts();
         self.start_due_restarts(now);
         let Some(task) = self.scheduler.pick(now) else {
             return false;
@@ -313,7 +330,7 @@ impl Processes {
         };
         if let State::Waiting(words) = &self.processes[index].state {
             // Back from `wait`: say which waits may succeed now (none: the deadline passed).
-            let satisfied = svc::satisfied(&self.queues, words);
+            let satisfied = self.satisfied(words);
             let process = &mut self.processes[index];
             process.context.x[0] = 0;
             process.context.x[1] = satisfied;
@@ -337,7 +354,9 @@ impl Processes {
         process.used_ticks = process.used_ticks.saturating_add(ticks);
         match end {
             RunEnd::Ready => {
+                // A restarted process has mounted again: its interrupts come back.
                 self.scheduler.ready(task);
+                self.unmask_interrupts_of(index);
             }
             RunEnd::Preempted => {
                 process.stats.preempted += 1;
@@ -409,6 +428,7 @@ impl Processes {
                     }
                 }
                 Exit::Interrupt => {
+                    self.collect_interrupts();
                     let Some((start, length)) = slice else {
                         continue;
                     };
@@ -484,6 +504,7 @@ impl Processes {
         process.stats.faults += 1;
         defmt::warn!("fault: {=str}", report);
         let task = process.task;
+        self.mask_interrupts_of(index);
         self.record_task_event(index, WitnessKind::TaskFault, REASON_TRAP);
         let decision = self
             .scheduler
@@ -607,7 +628,7 @@ impl Processes {
     fn wake_waiters(&mut self) {
         for process in &self.processes {
             if let State::Waiting(words) = &process.state
-                && svc::satisfied(&self.queues, words) != 0
+                && self.satisfied(words) != 0
             {
                 self.scheduler.wake(process.task);
             }

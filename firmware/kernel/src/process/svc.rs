@@ -7,9 +7,9 @@ use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use ruvix_caps::{Handle, ObjectKind, ObjectRef, QueueId, Rights};
-use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, call};
-use ruvix_queue::{Queue, QueueError};
+use ruvix_caps::{Handle, InterruptId, ObjectKind, ObjectRef, QueueId, Rights};
+use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WAIT_INTERRUPT, call};
+use ruvix_queue::QueueError;
 
 use super::{Processes, State};
 use crate::board;
@@ -92,6 +92,11 @@ impl Processes {
                 Ok(handle) => (Status::Ok, u64::from(handle.0), Next::Resume),
                 Err(status) => (status, 0, Next::Resume),
             },
+            call::INTERRUPT_COUNT => match self.interrupt_count(index, a) {
+                Ok(count) => (Status::Ok, u64::from(count), Next::Resume),
+                Err(status) => (status, 0, Next::Resume),
+            },
+            call::INTERRUPT_ACK => (self.interrupt_ack(index, a), 0, Next::Resume),
             call::YIELD => (Status::Ok, 0, Next::Yield),
             call::WAIT => match self.wait(index, a, b, c) {
                 Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
@@ -320,7 +325,12 @@ impl Processes {
             .collect();
         for word in &words {
             let queue = QueueId(word >> 1);
-            let (end, right) = if word & 1 == 1 {
+            let (end, right) = if word & WAIT_INTERRUPT != 0 {
+                (
+                    ObjectRef::Interrupt(InterruptId(word & !WAIT_INTERRUPT)),
+                    Rights::READ,
+                )
+            } else if word & 1 == 1 {
                 (ObjectRef::QueueReceive(queue), Rights::RECEIVE)
             } else {
                 (ObjectRef::QueueSend(queue), Rights::SEND)
@@ -334,12 +344,13 @@ impl Processes {
                 return Err(Status::Denied);
             }
         }
-        let satisfied = satisfied(&self.queues, &words);
+        let task = process.task;
+        self.collect_interrupts();
+        let satisfied = self.satisfied(&words);
         let now = board::timer::counter();
         if satisfied != 0 || deadline <= now {
             return Ok(Some(satisfied));
         }
-        let task = process.task;
         if let Some(process) = self.processes.get_mut(index) {
             process.state = State::Waiting(words);
         }
@@ -348,26 +359,33 @@ impl Processes {
     }
 }
 
-/// A bit per wait word that may succeed now: room to send, or a message to receive.
-pub fn satisfied(queues: &[Queue], words: &[u32]) -> u64 {
-    words.iter().enumerate().fold(0, |mask, (bit, word)| {
-        let ready = queues.get((word >> 1) as usize).is_some_and(|q| {
-            if word & 1 == 1 {
-                !q.is_empty()
+impl Processes {
+    /// A bit per wait word that may succeed now: room to send, a message to receive, an
+    /// interrupt that has fired.
+    pub(super) fn satisfied(&self, words: &[u32]) -> u64 {
+        words.iter().enumerate().fold(0, |mask, (bit, word)| {
+            let ready = if word & WAIT_INTERRUPT != 0 {
+                self.interrupt_fired(word & !WAIT_INTERRUPT)
             } else {
-                !q.is_full()
+                self.queues.get((word >> 1) as usize).is_some_and(|q| {
+                    if word & 1 == 1 {
+                        !q.is_empty()
+                    } else {
+                        !q.is_full()
+                    }
+                })
+            };
+            if ready && bit < 64 {
+                mask | (1 << bit)
+            } else {
+                mask
             }
-        });
-        if ready && bit < 64 {
-            mask | (1 << bit)
-        } else {
-            mask
-        }
-    })
+        })
+    }
 }
 
 /// A refused capability check as the caller sees it (as the runtime's `CallError` does).
-fn refusal(error: ruvix_caps::CapError) -> Status {
+pub(super) fn refusal(error: ruvix_caps::CapError) -> Status {
     match error {
         ruvix_caps::CapError::BadHandle { .. } => Status::BadHandle,
         ruvix_caps::CapError::WrongKind { .. } => Status::WrongKind,

@@ -183,6 +183,13 @@ pub mod call {
     /// the process cannot reach); `Denied` for a name it does not hold, also one longer than
     /// [`crate::MAX_NAME`].
     pub const LOOKUP: u16 = 41;
+    /// `interrupt_count(handle) -> count`: how many times the device interrupt `handle` names
+    /// fired since its last `interrupt_ack`; `WouldBlock` if it has not (`interrupts.try-wait`,
+    /// and the check behind `interrupts.wait`). Needs the interrupt with the read right.
+    pub const INTERRUPT_COUNT: u16 = 50;
+    /// `interrupt_ack(handle)`: resets the count and unmasks the line at the interrupt
+    /// controller (`interrupts.ack`). Needs the interrupt with the write right.
+    pub const INTERRUPT_ACK: u16 = 51;
     /// `wait(waits, count, deadline) -> satisfied`: every task is blocked; sleep until one of
     /// the `count` (≤ 64) wait words at `waits` may succeed or the counter reaches `deadline`
     /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed.
@@ -197,6 +204,15 @@ pub const fn wait_send(queue: u32) -> u32 {
 /// A wait word for [`call::WAIT`]: a message in queue `queue` (to receive).
 pub const fn wait_receive(queue: u32) -> u32 {
     (queue << 1) | 1
+}
+
+/// The bit that makes a wait word an interrupt's ([`wait_interrupt`]).
+pub const WAIT_INTERRUPT: u32 = 1 << 31;
+
+/// A wait word for [`call::WAIT`]: device interrupt `interrupt` (its index in the manifest's
+/// `interrupts`) to fire.
+pub const fn wait_interrupt(interrupt: u32) -> u32 {
+    WAIT_INTERRUPT | (interrupt & !WAIT_INTERRUPT)
 }
 
 /// The longest text a call passes (a log line, a fault report); longer ones are cut. The
@@ -304,6 +320,9 @@ mod tests {
         assert_eq!(wait_send(5) >> 1, 5);
         assert_eq!(wait_receive(5) & 1, 1);
         assert_eq!(wait_send(5) & 1, 0);
+        assert_eq!(wait_interrupt(3), WAIT_INTERRUPT | 3);
+        assert_eq!(wait_send(5) & WAIT_INTERRUPT, 0);
+        assert_eq!(wait_receive(1000) & WAIT_INTERRUPT, 0);
     }
 
     #[test]

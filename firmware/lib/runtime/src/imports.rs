@@ -25,17 +25,20 @@ pub enum Interface {
     Time,
     /// `task`: `yield-now`.
     Task,
+    /// `interrupts`: `wait`, `try-wait`, `ack`.
+    Interrupts,
 }
 
 impl Interface {
     /// Every interface.
-    pub const ALL: [Interface; 6] = [
+    pub const ALL: [Interface; 7] = [
         Interface::Capabilities,
         Interface::Queues,
         Interface::Regions,
         Interface::Log,
         Interface::Time,
         Interface::Task,
+        Interface::Interrupts,
     ];
 
     /// The WIT name.
@@ -47,6 +50,7 @@ impl Interface {
             Interface::Log => "log",
             Interface::Time => "time",
             Interface::Task => "task",
+            Interface::Interrupts => "interrupts",
         }
     }
 
@@ -59,6 +63,7 @@ impl Interface {
             Interface::Log => "ruvix:host/log@0.1.0",
             Interface::Time => "ruvix:host/time@0.1.0",
             Interface::Task => "ruvix:host/task@0.1.0",
+            Interface::Interrupts => "ruvix:host/interrupts@0.1.0",
         }
     }
 
@@ -157,6 +162,12 @@ pub enum HostFn {
     SleepUs,
     /// `task.yield-now()`.
     YieldNow,
+    /// `interrupts.wait(irq: handle) -> result<u32, error>` (blocks).
+    InterruptWait,
+    /// `interrupts.try-wait(irq: handle) -> result<u32, error>`.
+    InterruptTryWait,
+    /// `interrupts.ack(irq: handle) -> result<_, error>`.
+    InterruptAck,
 }
 
 /// A host-interface function as a core-wasm import.
@@ -178,7 +189,7 @@ pub struct ImportSpec {
 use ValType::{I32, I64};
 
 /// The whole host interface, as `wit-bindgen` 0.63 lowers it for wasm32.
-pub const IMPORTS: [ImportSpec; 14] = [
+pub const IMPORTS: [ImportSpec; 17] = [
     spec(
         Interface::Capabilities,
         "lookup",
@@ -271,6 +282,27 @@ pub const IMPORTS: [ImportSpec; 14] = [
         HostFn::SleepUs,
     ),
     spec(Interface::Task, "yield-now", &[], None, HostFn::YieldNow),
+    spec(
+        Interface::Interrupts,
+        "wait",
+        &[I32, I32],
+        Some(RESULT_U32),
+        HostFn::InterruptWait,
+    ),
+    spec(
+        Interface::Interrupts,
+        "try-wait",
+        &[I32, I32],
+        Some(RESULT_U32),
+        HostFn::InterruptTryWait,
+    ),
+    spec(
+        Interface::Interrupts,
+        "ack",
+        &[I32, I32],
+        Some(RESULT_UNIT),
+        HostFn::InterruptAck,
+    ),
 ];
 
 const fn spec(

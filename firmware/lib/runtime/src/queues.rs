@@ -1,4 +1,5 @@
-//! Where the queues are: behind [`QueueBackend`], so the same runtime can own them
+//! Where the queues (and the device interrupts) are: behind [`QueueBackend`], so the same
+//! runtime can own them
 //! ([`LocalQueues`], the kernel today) or reach them elsewhere (a component host in an EL0
 //! process, whose queues live in the kernel behind supervisor calls).
 //!
@@ -8,7 +9,7 @@
 
 use alloc::vec::Vec;
 
-use ruvix_caps::{Handle, QueueId};
+use ruvix_caps::{Handle, InterruptId, QueueId};
 use ruvix_queue::{Queue, QueueError, QueueStats};
 
 use crate::abi::CallError;
@@ -59,6 +60,29 @@ pub trait QueueBackend {
 
     /// The counters of each queue, by `QueueId` (empty if the backend does not know them).
     fn stats(&self) -> Vec<QueueStats>;
+
+    /// How many times `interrupt` fired since its last acknowledgement, or `WouldBlock` if it
+    /// has not. `handle` is the caller's, checked (with the read right), for a remote backend.
+    /// A fire wakes `WaitOn::Interrupt(interrupt)` through [`QueueBackend::take_events`].
+    fn interrupt_count(
+        &mut self,
+        handle: Handle,
+        interrupt: InterruptId,
+    ) -> Result<u32, QueueRefusal>;
+
+    /// Acknowledges `interrupt` (checked, with the write right): resets its count and unmasks
+    /// the line.
+    fn interrupt_ack(&mut self, handle: Handle, interrupt: InterruptId)
+    -> Result<(), QueueRefusal>;
+}
+
+/// A device interrupt as [`LocalQueues`] keeps it: fires counted since the last `ack`, and
+/// whether the line is masked (from its first fire until the `ack`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct LocalInterrupt {
+    count: u32,
+    masked: bool,
+    woken: bool,
 }
 
 /// Queue-event bit: a message was sent (wakes receivers).
@@ -71,6 +95,8 @@ const RECEIVED: u8 = 1 << 1;
 /// them, and there is no one else to ask.
 pub struct LocalQueues {
     queues: Vec<Queue>,
+    /// By `InterruptId`; raised by [`LocalQueues::raise_interrupt`] (the tests' devices).
+    interrupts: Vec<LocalInterrupt>,
     /// Per queue, [`SENT`] / [`RECEIVED`] since the last [`QueueBackend::take_events`].
     events: Vec<u8>,
     any_event: bool,
@@ -82,6 +108,7 @@ impl LocalQueues {
         let events = alloc::vec![0; queues.len()];
         LocalQueues {
             queues,
+            interrupts: Vec::new(),
             events,
             any_event: false,
         }
@@ -90,6 +117,30 @@ impl LocalQueues {
     /// The queues, indexed by `QueueId`.
     pub fn queues(&self) -> &[Queue] {
         &self.queues
+    }
+
+    /// Device interrupt `interrupt` fires: counted and the line masked, unless it is masked
+    /// already (then the controller does not pass it on). Returns whether it was seen.
+    pub fn raise_interrupt(&mut self, interrupt: InterruptId) -> bool {
+        let index = usize::try_from(interrupt.0).unwrap_or(usize::MAX);
+        if index >= 64 {
+            return false;
+        }
+        if self.interrupts.len() <= index {
+            self.interrupts
+                .resize(index.saturating_add(1), LocalInterrupt::default());
+        }
+        let Some(line) = self.interrupts.get_mut(index) else {
+            return false;
+        };
+        if line.masked {
+            return false;
+        }
+        line.count = line.count.saturating_add(1);
+        line.masked = true;
+        line.woken = true;
+        self.any_event = true;
+        true
     }
 
     fn mark(&mut self, queue: QueueId, event: u8) {
@@ -168,6 +219,40 @@ impl QueueBackend for LocalQueues {
             }
             *flags = 0;
         }
+        for (id, line) in (0u32..).zip(self.interrupts.iter_mut()) {
+            if core::mem::take(&mut line.woken) {
+                wake(WaitOn::Interrupt(InterruptId(id)));
+            }
+        }
+    }
+
+    fn interrupt_count(
+        &mut self,
+        _handle: Handle,
+        interrupt: InterruptId,
+    ) -> Result<u32, QueueRefusal> {
+        match self
+            .interrupts
+            .get(usize::try_from(interrupt.0).unwrap_or(usize::MAX))
+        {
+            Some(line) if line.count > 0 => Ok(line.count),
+            _ => Err(QueueRefusal::WouldBlock),
+        }
+    }
+
+    fn interrupt_ack(
+        &mut self,
+        _handle: Handle,
+        interrupt: InterruptId,
+    ) -> Result<(), QueueRefusal> {
+        if let Some(line) = self
+            .interrupts
+            .get_mut(usize::try_from(interrupt.0).unwrap_or(usize::MAX))
+        {
+            line.count = 0;
+            line.masked = false;
+        }
+        Ok(())
     }
 
     fn stats(&self) -> Vec<QueueStats> {

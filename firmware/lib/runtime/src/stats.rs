@@ -91,6 +91,8 @@ pub struct TaskStats {
     pub blocked_send: u64,
     /// Times it blocked receiving on an empty queue.
     pub blocked_receive: u64,
+    /// Times it blocked waiting for an interrupt.
+    pub blocked_interrupt: u64,
     /// Sleeps.
     pub sleeps: u64,
     /// Traps.

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use common::wat::{component, module, queue, ram_region, run_until, system};
 use common::{FakePlatform, mount_with_backend, step};
-use ruvix_caps::{Handle, QueueId, RegionId};
+use ruvix_caps::{Handle, InterruptId, QueueId, RegionId};
 use ruvix_manifest::RvfManifest;
 use ruvix_queue::QueueStats;
 use ruvix_runtime::{
@@ -129,6 +129,22 @@ impl QueueBackend for Counting {
         self.calls.borrow_mut().stats += 1;
         self.inner.stats()
     }
+
+    fn interrupt_count(
+        &mut self,
+        handle: Handle,
+        interrupt: InterruptId,
+    ) -> Result<u32, QueueRefusal> {
+        self.inner.interrupt_count(handle, interrupt)
+    }
+
+    fn interrupt_ack(
+        &mut self,
+        handle: Handle,
+        interrupt: InterruptId,
+    ) -> Result<(), QueueRefusal> {
+        self.inner.interrupt_ack(handle, interrupt)
+    }
 }
 
 #[test]
@@ -192,6 +208,10 @@ fn the_runtime_reaches_queues_only_through_the_backend() {
 struct Kernel {
     messages: VecDeque<Vec<u8>>,
     events: Vec<WaitOn>,
+    /// Interrupt 0: fires since the last ack, acks, and the handles the calls came with.
+    fired: u32,
+    acks: u32,
+    interrupt_handles: Vec<Handle>,
 }
 
 struct Remote(Rc<RefCell<Kernel>>);
@@ -239,6 +259,158 @@ impl QueueBackend for Remote {
     fn stats(&self) -> Vec<QueueStats> {
         Vec::new()
     }
+
+    fn interrupt_count(&mut self, handle: Handle, _: InterruptId) -> Result<u32, QueueRefusal> {
+        let mut kernel = self.0.borrow_mut();
+        kernel.interrupt_handles.push(handle);
+        match kernel.fired {
+            0 => Err(QueueRefusal::WouldBlock),
+            n => Ok(n),
+        }
+    }
+
+    fn interrupt_ack(&mut self, handle: Handle, _: InterruptId) -> Result<(), QueueRefusal> {
+        let mut kernel = self.0.borrow_mut();
+        kernel.interrupt_handles.push(handle);
+        kernel.fired = 0;
+        kernel.acks += 1;
+        Ok(())
+    }
+}
+
+/// A driver: waits for its interrupt (`tick`), writes the count it got to its region, acks,
+/// then tries again without waiting (nothing fired: would-block, 5) and writes that too.
+fn driver_system() -> (RvfManifest, Vec<Vec<u8>>) {
+    let manifest = system(&[
+        component("driver", 100_000, "", NEVER),
+        component("peer", 100_000, "", NEVER),
+        ram_region("out", r#"driver = "rw""#),
+        // The remote backend has one queue (unused here).
+        queue("q", 2, 16, "peer.out", "driver.in"),
+        r#"
+[[region]]
+name = "systimer"
+kind = "mmio"
+peripheral_offset = 0x3000
+size = "4 KiB"
+access = { driver = "rw" }
+
+[[interrupt]]
+name = "tick"
+source = "system-timer-1"
+holder = "driver"
+"#
+        .to_string(),
+    ]);
+    let driver = module(
+        r#"
+  (data (i32.const 0x300) "tick")
+  (func (export "run")
+    (local $tick i32)
+    (call $init)
+    (memory.fill (i32.const 0x100) (i32.const 0xEE) (i32.const 0x20))
+    (call $lookup (i32.const 0x300) (i32.const 4) (i32.const 0x400))
+    (call $expect_ok (i32.const 0x400))
+    (local.set $tick (i32.load (i32.const 0x404)))
+    (call $irq_wait (local.get $tick) (i32.const 0x100))
+    (call $irq_ack (local.get $tick) (i32.const 0x108))
+    (call $irq_try_wait (local.get $tick) (i32.const 0x110))
+    (call $dump (i32.const 0) (i32.const 0x100) (i32.const 0x20)))
+"#,
+    );
+    (manifest, vec![driver, module(r#"(func (export "run"))"#)])
+}
+
+#[test]
+fn an_interrupt_from_the_backend_wakes_its_waiting_holder() {
+    let (manifest, wasm) = driver_system();
+    let kernel = Rc::new(RefCell::new(Kernel::default()));
+    let backend = Remote(kernel.clone());
+    let (mut runtime, _) = mount_with_backend(&manifest, &wasm, |_| Box::new(backend)).unwrap();
+    let interrupt = WaitOn::Interrupt(InterruptId(0));
+    // It blocks on the interrupt, and the runtime says that is what it waits for.
+    let steps = run_until(&mut runtime, 10, |r| r.waits().any(|w| w == interrupt));
+    assert!(steps.iter().any(|s| matches!(
+        s,
+        Step::Ran {
+            outcome: SliceOutcome::Blocked(w),
+            ..
+        } if *w == interrupt
+    )));
+    assert!(!finished(&runtime, "driver"));
+    {
+        let mut kernel = kernel.borrow_mut();
+        kernel.fired = 3;
+        kernel.events.push(interrupt);
+    }
+    run_until(&mut runtime, 10, |r| finished(r, "driver"));
+    let out = runtime.read_region(RegionId(0), 0, 0x20).unwrap();
+    const E: u8 = 0xEE;
+    assert_eq!(out[0..8], [0, E, E, E, 3, 0, 0, 0], "wait = ok(3)");
+    assert_eq!(out[8..10], [0, E], "ack = ok");
+    assert_eq!(
+        out[0x10..0x18],
+        [1, E, E, E, 5, E, E, E],
+        "try-wait = would-block"
+    );
+    let kernel = kernel.borrow();
+    assert_eq!(kernel.acks, 1);
+    let tick = runtime
+        .capabilities()
+        .find(|c| c.name() == "driver")
+        .unwrap()
+        .lookup("tick")
+        .unwrap();
+    assert!(kernel.interrupt_handles.iter().all(|h| *h == tick));
+}
+
+#[test]
+fn interrupts_without_the_grant_are_denied() {
+    // A component holding no interrupt gets the interface's denying versions: every call is
+    // `denied` (2), whatever handle it passes, and nothing reaches the backend.
+    let manifest = system(&[
+        component("driver", 100_000, "", NEVER),
+        component("peer", 100_000, "", NEVER),
+        ram_region("out", r#"driver = "rw""#),
+        queue("q", 2, 16, "peer.out", "driver.in"),
+    ]);
+    let driver = module(
+        r#"
+  (func (export "run")
+    (call $init)
+    (memory.fill (i32.const 0x100) (i32.const 0xEE) (i32.const 0x20))
+    (call $irq_wait (i32.const 0) (i32.const 0x100))
+    (call $irq_try_wait (global.get $out) (i32.const 0x108))
+    (call $irq_ack (i32.const 7) (i32.const 0x110))
+    (call $dump (i32.const 0) (i32.const 0x100) (i32.const 0x20)))
+"#,
+    );
+    let kernel = Rc::new(RefCell::new(Kernel::default()));
+    let backend = Remote(kernel.clone());
+    let (mut runtime, report) = mount_with_backend(
+        &manifest,
+        &[driver, module(r#"(func (export "run"))"#)],
+        |_| Box::new(backend),
+    )
+    .unwrap();
+    assert!(
+        report.components[0]
+            .denied
+            .contains(ruvix_runtime::Interface::Interrupts)
+    );
+    run_until(&mut runtime, 10, |r| finished(r, "driver"));
+    let out = runtime.read_region(RegionId(0), 0, 0x20).unwrap();
+    const E: u8 = 0xEE;
+    assert_eq!(out[0..8], [1, E, E, E, 2, E, E, E], "wait = denied");
+    assert_eq!(out[8..16], [1, E, E, E, 2, E, E, E], "try-wait = denied");
+    assert_eq!(out[0x10..0x12], [1, 2], "ack = denied");
+    assert!(kernel.borrow().interrupt_handles.is_empty());
+    let platform = runtime.platform();
+    let denied = platform.events_with("denied");
+    assert!(
+        denied.iter().any(|e| e.contains("interrupts")),
+        "{denied:?}"
+    );
 }
 
 /// Mounts [`lonely_receiver`] on a [`Remote`] queue and runs until `rx` is blocked on it and
@@ -373,6 +545,12 @@ fn a_backend_must_have_the_manifests_queues() {
         fn take_events(&mut self, _: &mut dyn FnMut(WaitOn)) {}
         fn stats(&self) -> Vec<QueueStats> {
             Vec::new()
+        }
+        fn interrupt_count(&mut self, _: Handle, _: InterruptId) -> Result<u32, QueueRefusal> {
+            Err(QueueRefusal::WouldBlock)
+        }
+        fn interrupt_ack(&mut self, _: Handle, _: InterruptId) -> Result<(), QueueRefusal> {
+            Ok(())
         }
     }
     let (manifest, wasm) = ping_system();

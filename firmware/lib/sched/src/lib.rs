@@ -60,7 +60,7 @@ extern crate alloc;
 
 use core::fmt;
 
-use ruvix_caps::QueueId;
+use ruvix_caps::{InterruptId, QueueId};
 use ruvix_manifest::RestartPolicy;
 
 /// A task: an index into the scheduler's task list (one per manifest entry point, in manifest
@@ -88,6 +88,8 @@ pub enum WaitOn {
     Send(QueueId),
     /// A message in the queue, to receive.
     Receive(QueueId),
+    /// The device interrupt to fire.
+    Interrupt(InterruptId),
 }
 
 impl fmt::Display for WaitOn {
@@ -95,6 +97,7 @@ impl fmt::Display for WaitOn {
         match self {
             WaitOn::Send(queue) => write!(f, "send on queue {}", queue.0),
             WaitOn::Receive(queue) => write!(f, "receive on queue {}", queue.0),
+            WaitOn::Interrupt(interrupt) => write!(f, "interrupt {}", interrupt.0),
         }
     }
 }

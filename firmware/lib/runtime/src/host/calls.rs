@@ -13,7 +13,7 @@
 
 use alloc::string::ToString;
 
-use ruvix_caps::{Handle, ObjectKind, QueueId, Rights};
+use ruvix_caps::{Handle, InterruptId, ObjectKind, QueueId, Rights};
 use wasmi::AsContextMut;
 
 use super::state::{GuestExports, HostState, HostTrap, Suspend, borrow, holds};
@@ -111,6 +111,88 @@ pub(crate) fn send<P: Platform>(
             Err(QueueRefusal::WouldBlock) => Err(CallError::WouldBlock),
             Err(QueueRefusal::Error(error)) => Err(error),
         },
+    };
+    abi::store_unit(memory, ret, result)?;
+    Ok(())
+}
+
+/// `interrupts.wait` (`blocking`) and `interrupts.try-wait`: needs the interrupt (read).
+pub(crate) fn interrupt_wait<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    ret: u32,
+    blocking: bool,
+) -> Result<()> {
+    let function = if blocking {
+        "interrupts.wait"
+    } else {
+        "interrupts.try-wait"
+    };
+    let exports = exports(ctx.as_context().data(), function)?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_U32, ret)?;
+    let result = match state
+        .caps
+        .table()
+        .check_interrupt(Handle(handle), Rights::READ)
+    {
+        Err(error) => Err(CallError::from(error)),
+        Ok((_, interrupt)) => match fired(state, Handle(handle), interrupt)? {
+            Some(result) => result,
+            None if blocking => {
+                return Err(HostTrap::Suspend(Suspend::Interrupt {
+                    handle: Handle(handle),
+                    interrupt,
+                    ret,
+                }));
+            }
+            None => Err(CallError::WouldBlock),
+        },
+    };
+    abi::store_u32(memory, ret, result)?;
+    Ok(())
+}
+
+/// How often `interrupt` fired since its last `ack`; `None` if not yet.
+fn fired<P: Platform>(
+    state: &HostState<P>,
+    handle: Handle,
+    interrupt: InterruptId,
+) -> core::result::Result<Option<core::result::Result<u32, CallError>>, GuestFault> {
+    Ok(
+        match borrow(&state.shared)?
+            .queues
+            .interrupt_count(handle, interrupt)
+        {
+            Ok(count) => Some(Ok(count)),
+            Err(QueueRefusal::WouldBlock) => None,
+            Err(QueueRefusal::Error(error)) => Some(Err(error)),
+        },
+    )
+}
+
+/// `interrupts.ack`: needs the interrupt (write).
+pub(crate) fn interrupt_ack<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    handle: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "interrupts.ack")?;
+    let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+    abi::check_return_area(memory.len(), RESULT_UNIT, ret)?;
+    let result = match state
+        .caps
+        .table()
+        .check_interrupt(Handle(handle), Rights::WRITE)
+    {
+        Err(error) => Err(CallError::from(error)),
+        Ok((_, interrupt)) => borrow(&state.shared)?
+            .queues
+            .interrupt_ack(Handle(handle), interrupt)
+            .map_err(|refusal| match refusal {
+                QueueRefusal::WouldBlock => CallError::WouldBlock,
+                QueueRefusal::Error(error) => error,
+            }),
     };
     abi::store_unit(memory, ret, result)?;
     Ok(())
@@ -551,5 +633,19 @@ pub(crate) fn complete<P: Platform>(
             Some(()) => Ok(Completion::Done),
             None => Ok(Completion::Blocked(WaitOn::Receive(queue))),
         },
+        Suspend::Interrupt {
+            handle,
+            interrupt,
+            ret,
+        } => {
+            let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+            match fired(state, handle, interrupt)? {
+                Some(result) => {
+                    abi::store_u32(memory, ret, result)?;
+                    Ok(Completion::Done)
+                }
+                None => Ok(Completion::Blocked(WaitOn::Interrupt(interrupt))),
+            }
+        }
     }
 }

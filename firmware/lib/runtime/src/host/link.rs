@@ -11,6 +11,7 @@
 //! | `log` | the `log` grant (write) | `denied`, the line dropped |
 //! | `time` | the `timer` grant (read) | `now-us` → `denied`; `sleep-us` yields, then `denied` |
 //! | `task` | always | — |
+//! | `interrupts` | an interrupt | `denied` |
 //!
 //! The first call into a denied interface is reported ([`crate::RuntimeEvent::Denied`]).
 //!
@@ -74,6 +75,9 @@ pub(crate) fn denied_interfaces(caps: &ComponentCaps) -> Interfaces {
     }
     if !holds(caps, ObjectKind::Timer, Rights::READ) {
         denied = denied.with(Interface::Time);
+    }
+    if caps.table().find_kind(ObjectKind::Interrupt).is_none() {
+        denied = denied.with(Interface::Interrupts);
     }
     denied
 }
@@ -241,5 +245,30 @@ fn link_real<P: Platform + 'static>(
         "yield-now",
         |mut c: Caller<'_, HostState<P>>| trap(&mut c, |_| calls::yield_now()),
     )?;
+
+    let module = Interface::Interrupts.module();
+    if !denied.contains(Interface::Interrupts) {
+        linker.func_wrap(
+            module,
+            "wait",
+            |mut c: Caller<'_, HostState<P>>, irq: u32, ret: u32| {
+                trap(&mut c, |c| calls::interrupt_wait(c, irq, ret, true))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "try-wait",
+            |mut c: Caller<'_, HostState<P>>, irq: u32, ret: u32| {
+                trap(&mut c, |c| calls::interrupt_wait(c, irq, ret, false))
+            },
+        )?;
+        linker.func_wrap(
+            module,
+            "ack",
+            |mut c: Caller<'_, HostState<P>>, irq: u32, ret: u32| {
+                trap(&mut c, |c| calls::interrupt_ack(c, irq, ret))
+            },
+        )?;
+    }
     Ok(())
 }

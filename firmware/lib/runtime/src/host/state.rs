@@ -9,7 +9,7 @@ use core::cell::{RefCell, RefMut};
 use core::fmt;
 use core::ops::Range;
 
-use ruvix_caps::{ComponentCaps, Handle, ObjectKind, ObjectRef, QueueId, Rights};
+use ruvix_caps::{ComponentCaps, Handle, InterruptId, ObjectKind, ObjectRef, QueueId, Rights};
 use wasmi::{Memory, StoreLimits, TypedFunc};
 
 use crate::abi::{CallError, GuestFault};
@@ -401,6 +401,12 @@ pub(crate) enum Suspend {
     Receive {
         handle: Handle,
         queue: QueueId,
+        ret: u32,
+    },
+    /// `interrupts.wait` on a line that has not fired: store its count at `ret` once it has.
+    Interrupt {
+        handle: Handle,
+        interrupt: InterruptId,
         ret: u32,
     },
 }

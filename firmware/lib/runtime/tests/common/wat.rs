@@ -21,6 +21,9 @@ pub const IMPORTS: &str = r#"
   (import "ruvix:host/time@0.1.0" "now-us" (func $now (param i32)))
   (import "ruvix:host/time@0.1.0" "sleep-us" (func $sleep (param i64 i32)))
   (import "ruvix:host/task@0.1.0" "yield-now" (func $yield))
+  (import "ruvix:host/interrupts@0.1.0" "wait" (func $irq_wait (param i32 i32)))
+  (import "ruvix:host/interrupts@0.1.0" "try-wait" (func $irq_try_wait (param i32 i32)))
+  (import "ruvix:host/interrupts@0.1.0" "ack" (func $irq_ack (param i32 i32)))
 "#;
 
 /// One page of memory, a bump allocator as `cabi_realloc` that records its calls (count at
