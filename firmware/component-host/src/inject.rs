@@ -11,8 +11,28 @@ use ruvix_process_abi::{
     Status, layout, wait_interrupt,
 };
 
+use core::sync::atomic::{AtomicU32, Ordering};
+
 use crate::platform::counter;
 use crate::svc;
+
+/// `inject-crash-echo`, first life: interrupt acknowledgements left before the host crashes
+/// (0: never).
+static CRASH_AFTER_ACKS: AtomicU32 = AtomicU32::new(0);
+const CRASH_ACKS: u32 = 10;
+
+/// After each interrupt acknowledgement: `inject-crash-echo` crashes its host mid-stream (a
+/// load from an unmapped address), once, in its first life.
+pub fn after_interrupt_ack() {
+    let left = CRASH_AFTER_ACKS.load(Ordering::Relaxed);
+    if left == 0 {
+        return;
+    }
+    CRASH_AFTER_ACKS.store(left - 1, Ordering::Relaxed);
+    if left == 1 {
+        load("an unmapped address, mid-stream", 0x10);
+    }
+}
 
 /// `inject-mount-loop`: loops for ever before mounting (the kernel must stop it at its mount
 /// time limit and fail the boot, naming it).
@@ -54,6 +74,11 @@ pub fn attack(name: &str, info: &BootInfo) {
                 core::hint::spin_loop();
             }
         }
+        "crash-echo" if info.restarts == 0 => {
+            CRASH_AFTER_ACKS.store(CRASH_ACKS, Ordering::Relaxed);
+            note("crash-echo: the host will crash after its 10th interrupt acknowledgement");
+        }
+        "crash-echo" => note("crash-echo: restarted, not crashing again"),
         "bad-svc" => {
             bad_calls();
             log_flood();

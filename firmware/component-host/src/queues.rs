@@ -90,6 +90,9 @@ impl QueueBackend for KernelQueues {
         handle: Handle,
         _interrupt: InterruptId,
     ) -> Result<(), QueueRefusal> {
-        result(svc::interrupt_ack(handle.0))
+        result(svc::interrupt_ack(handle.0))?;
+        #[cfg(feature = "fault-injection")]
+        crate::inject::after_interrupt_ack();
+        Ok(())
     }
 }

@@ -49,6 +49,11 @@ pub const ATTACK_MANIFEST: &str = "components/attacks.toml";
 /// The demo's pipeline beside the driver components `ticker` (system timer interrupt) and
 /// `uart-echo` (mini UART interrupt): the QEMU interrupt tests.
 pub const DRIVERS_MANIFEST: &str = "components/drivers.toml";
+/// The demo's pipeline beside a driver that never acknowledges its interrupt (the storm test).
+pub const IRQ_STORM_MANIFEST: &str = "components/irq-storm.toml";
+/// The demo's pipeline beside uart-echo whose host crashes mid-stream once (test images only:
+/// the restart test).
+pub const ECHO_RESTART_MANIFEST: &str = "components/echo-restart.toml";
 /// A component host that loops before it mounts (the boot must fail at stage 3, naming it).
 pub const MOUNT_ATTACK_MANIFEST: &str = "components/attack-mount.toml";
 /// The attackers of [`ATTACK_MANIFEST`] that must fault, with the mapping each report names.
@@ -193,6 +198,8 @@ pub fn prepare() -> Result<PathBuf> {
     pack(ATTACK_MANIFEST)?;
     pack(MOUNT_ATTACK_MANIFEST)?;
     pack(DRIVERS_MANIFEST)?;
+    pack(IRQ_STORM_MANIFEST)?;
+    pack(ECHO_RESTART_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -579,6 +579,7 @@ impl Processes {
             process.context = process.space.initial_context();
             process.state = State::Mounting;
             process.restarts = process.restarts.saturating_add(1);
+            process.space.set_restarts(process.restarts);
             self.scheduler.restarted(component, now);
             let process = &self.processes[component];
             defmt::info!(

@@ -359,6 +359,18 @@ impl UserSpace {
         }
     }
 
+    /// Tells the process in its boot page how often it has been restarted.
+    pub fn set_restarts(&mut self, restarts: u32) {
+        let inputs = self.areas.iter().find_map(|area| match area.memory {
+            Memory::Private(index) if area.va == layout::INPUTS_BASE => Some(index),
+            _ => None,
+        });
+        if let Some(pages) = inputs.and_then(|index| self.private.get_mut(index)) {
+            let offset = core::mem::offset_of!(BootInfo, restarts) as u64;
+            pages.write(offset, &u64::from(restarts).to_le_bytes());
+        }
+    }
+
     fn pages(&self, area: &Area) -> Option<&UserPages> {
         match area.memory {
             Memory::Private(index) => self.private.get(index),

@@ -104,6 +104,8 @@ pub struct BootInfo {
     /// Test images only (0 otherwise): addresses the component host's fault-injection hook
     /// tries to reach although it must not — see [`PROBE_PEER_HEAP`] and the others.
     pub probes: [u64; PROBES],
+    /// How many times the component has been restarted (0 in its first life).
+    pub restarts: u64,
 }
 
 /// How many probe addresses [`BootInfo::probes`] has.
@@ -134,6 +136,7 @@ impl BootInfo {
                 flags: 0,
             }; MAX_REGIONS],
             probes: [0; PROBES],
+            restarts: 0,
         }
     }
 }
