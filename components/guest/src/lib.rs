@@ -10,6 +10,9 @@
 //! - [`pipeline`]: the demo pipeline's message format and the sink's sequence check.
 //! - [`interrupts`]: a driver's interrupt calls (`wait`, `try_wait`, `ack`, [`interrupts::poll`]).
 //! - [`tick`]: a periodic compare interrupt's arithmetic on a wrapping microsecond counter.
+//! - [`console`]: what is typed on the log UART (`read`) and [`console::LineAssembler`], which
+//!   makes command lines of it.
+//! - [`system_info`]: the kernel's reports on the running system (`report` and its topics).
 //!
 //! A component is a `cdylib` crate:
 //!
@@ -33,8 +36,10 @@
 
 extern crate alloc;
 
+pub mod console;
 pub mod interrupts;
 pub mod pipeline;
+pub mod system_info;
 pub mod tick;
 
 mod line;
