@@ -58,6 +58,43 @@ struct State {
     /// The longest a log call kept interrupts masked, in counter ticks.
     longest_masked: u64,
     tx_interrupts: u64,
+    /// What was typed (the UART's receive side), for the component granted `console`.
+    input: Input,
+}
+
+/// Bytes received and not yet taken ([`take_input`]): a ring of [`INPUT_BYTES`]; a byte that
+/// finds it full is dropped and counted.
+struct Input {
+    bytes: [u8; INPUT_BYTES],
+    start: usize,
+    len: usize,
+    dropped: u64,
+    received: u64,
+}
+
+/// Typed bytes the kernel holds for the console's reader.
+pub const INPUT_BYTES: usize = 256;
+
+impl Input {
+    fn push(&mut self, byte: u8) {
+        self.received = self.received.wrapping_add(1);
+        if self.len == INPUT_BYTES {
+            self.dropped = self.dropped.wrapping_add(1);
+            return;
+        }
+        self.bytes[(self.start + self.len) % INPUT_BYTES] = byte;
+        self.len += 1;
+    }
+
+    fn take(&mut self, into: &mut [u8]) -> usize {
+        let n = into.len().min(self.len);
+        for slot in into.iter_mut().take(n) {
+            *slot = self.bytes[self.start];
+            self.start = (self.start + 1) % INPUT_BYTES;
+        }
+        self.len -= n;
+        n
+    }
 }
 
 struct Shared(UnsafeCell<State>);
@@ -74,6 +111,13 @@ static STATE: Shared = Shared(UnsafeCell::new(State {
     acquired_at: 0,
     longest_masked: 0,
     tx_interrupts: 0,
+    input: Input {
+        bytes: [0; INPUT_BYTES],
+        start: 0,
+        len: 0,
+        dropped: 0,
+        received: 0,
+    },
 }));
 
 /// The class of the frames logged now (set by [`droppable`]).
@@ -207,12 +251,37 @@ pub fn start_interrupt_driven() {
     });
 }
 
-/// The UART's transmit interrupt: refill the FIFO.
+/// The UART's interrupt: take what was received into the input ring, refill the transmit
+/// FIFO.
 pub(crate) fn on_uart_interrupt() {
     with_state(|state| {
+        while let Some(byte) = UART.try_read_byte() {
+            state.input.push(byte);
+        }
         state.tx_interrupts += 1;
         kick(state);
     });
+}
+
+/// Start taking what is typed: the receive interrupt on (the kernel does it when a component
+/// holds `console`; until then bytes wait in the UART's FIFO and, beyond it, on the wire).
+pub fn enable_input() {
+    UART.set_rx_interrupt(true);
+}
+
+/// Moves typed bytes into `into`; how many.
+pub fn take_input(into: &mut [u8]) -> usize {
+    with_state(|state| state.input.take(into))
+}
+
+/// Whether typed bytes wait.
+pub fn input_pending() -> bool {
+    with_state(|state| state.input.len > 0)
+}
+
+/// Bytes received in all, and bytes dropped because the input ring was full.
+pub fn input_counts() -> (u64, u64) {
+    with_state(|state| (state.input.received, state.input.dropped))
 }
 
 /// Move what fits into the FIFO now, without waiting (the idle loop calls it).

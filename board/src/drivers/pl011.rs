@@ -30,7 +30,10 @@ register_bitfields! {u32,
         TXIFLSEL OFFSET(0) NUMBITS(3) [OneEighth = 0b000]
     ],
     IMSC [
-        TXIM OFFSET(5) NUMBITS(1) []
+        /// Receive timeout: bytes wait in the FIFO below its trigger level.
+        RTIM OFFSET(6) NUMBITS(1) [],
+        TXIM OFFSET(5) NUMBITS(1) [],
+        RXIM OFFSET(4) NUMBITS(1) []
     ]
 }
 
@@ -118,6 +121,15 @@ impl Pl011 {
             IMSC::TXIM::SET
         } else {
             IMSC::TXIM::CLEAR
+        });
+    }
+
+    /// The receive interrupts (a byte arrived, or bytes wait below the FIFO's trigger level).
+    pub fn set_rx_interrupt(&self, on: bool) {
+        self.registers.imsc.modify(if on {
+            IMSC::RXIM::SET + IMSC::RTIM::SET
+        } else {
+            IMSC::RXIM::CLEAR + IMSC::RTIM::CLEAR
         });
     }
 

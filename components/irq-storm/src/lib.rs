@@ -29,7 +29,8 @@ impl Guest for IrqStorm {
                 fail("irq-storm: write32", error);
             }
         };
-        let enables = regions::read32(aux, AUX_ENABLES).unwrap_or_else(|e| fail("irq-storm: read32", e));
+        let enables =
+            regions::read32(aux, AUX_ENABLES).unwrap_or_else(|e| fail("irq-storm: read32", e));
         write(AUX_ENABLES, enables | 1);
         write(MU_CNTL, 3);
         write(MU_IER, IER_TX);

@@ -29,8 +29,8 @@ use embedded_alloc::LlffHeap as Heap;
 use ruvix_caps::ComponentCaps;
 use ruvix_manifest::{RestartPolicy, RvfManifest};
 use ruvix_process_abi::{
-    BOOT_MAGIC, BootInfo, MAX_WAITS, REGION_HELD, REGION_MMIO, REGION_WRITABLE, layout,
-    wait_interrupt, wait_receive, wait_send,
+    BOOT_MAGIC, BootInfo, MAX_WAITS, REGION_HELD, REGION_MMIO, REGION_WRITABLE, WAIT_CONSOLE,
+    layout, wait_interrupt, wait_receive, wait_send,
 };
 use ruvix_runtime::{RegionBacking, Runtime, SliceOutcome, Step, WaitOn};
 
@@ -183,6 +183,7 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
                             WaitOn::Send(q) => wait_send(q.0),
                             WaitOn::Receive(q) => wait_receive(q.0),
                             WaitOn::Interrupt(i) => wait_interrupt(i.0),
+                            WaitOn::Console => WAIT_CONSOLE,
                         });
                     }
                 }

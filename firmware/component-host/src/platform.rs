@@ -7,9 +7,12 @@
 use alloc::string::String;
 use core::fmt::Write;
 
+use alloc::vec;
+use alloc::vec::Vec;
 use ruvix_caps::{Handle, RegionId};
 use ruvix_process_abi::Status;
-use ruvix_runtime::{CallError, LogLevel, Platform, RegionBacking, RuntimeEvent};
+
+use ruvix_runtime::{CallError, LogLevel, Platform, QueueRefusal, RegionBacking, RuntimeEvent};
 
 use crate::svc::{self, call_error};
 
@@ -27,6 +30,9 @@ pub fn counter() -> u64 {
     unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) ticks, options(nostack)) };
     ticks
 }
+
+/// The longest system report the host asks for.
+const MAX_REPORT: usize = 64 * 1024;
 
 pub struct HostPlatform {
     pub ticks_per_second: u64,
@@ -48,6 +54,27 @@ impl Platform for HostPlatform {
         match svc::log(level as u64, message) {
             Err((Status::WouldBlock, wait)) => Err(wait),
             _ => Ok(()),
+        }
+    }
+
+    fn console_read(&mut self, into: &mut [u8]) -> Result<usize, QueueRefusal> {
+        match svc::console_read(into) {
+            Ok(n) => Ok(n),
+            Err(Status::WouldBlock) => Err(QueueRefusal::WouldBlock),
+            Err(status) => Err(QueueRefusal::Error(call_error(status))),
+        }
+    }
+
+    fn system_info(&mut self, topic: u32) -> Result<Vec<u8>, CallError> {
+        // Most reports fit in 4 KiB; the kernel says how long one is when it does not.
+        let mut buffer = vec![0u8; 4096];
+        loop {
+            let len = svc::system_info(u64::from(topic), &mut buffer).map_err(call_error)?;
+            if len <= buffer.len() || buffer.len() >= MAX_REPORT {
+                buffer.truncate(len.min(buffer.len()));
+                return Ok(buffer);
+            }
+            buffer.resize(len.min(MAX_REPORT), 0);
         }
     }
 

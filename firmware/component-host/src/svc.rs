@@ -165,6 +165,32 @@ pub fn interrupt_ack(handle: u32) -> Status {
     status(svc!(call::INTERRUPT_ACK, u64::from(handle), 0u64, 0u64).0)
 }
 
+/// Moves typed console bytes into `into`; how many (`WouldBlock`: none).
+pub fn console_read(into: &mut [u8]) -> Result<usize, Status> {
+    match svc!(
+        call::CONSOLE_READ,
+        into.as_mut_ptr() as u64,
+        into.len() as u64,
+        0u64
+    ) {
+        (0, n) => usize::try_from(n).map_err(|_| Status::BadArgument),
+        (code, _) => Err(status(code)),
+    }
+}
+
+/// The kernel's report on `topic` into `into` (as much as fits); its whole length.
+pub fn system_info(topic: u64, into: &mut [u8]) -> Result<usize, Status> {
+    match svc!(
+        call::SYSTEM_INFO,
+        topic,
+        into.as_mut_ptr() as u64,
+        into.len() as u64
+    ) {
+        (0, len) => usize::try_from(len).map_err(|_| Status::BadArgument),
+        (code, _) => Err(status(code)),
+    }
+}
+
 /// Lets the other ready processes run (a task yielded).
 pub fn yield_now() {
     let _ = svc!(call::YIELD, 0u64, 0u64, 0u64);

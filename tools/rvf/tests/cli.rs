@@ -89,9 +89,9 @@ fn module(exports: &[&str]) -> Vec<u8> {
     wat::parse_str(format!("(module {COMPONENT_ABI} {funcs})")).unwrap()
 }
 
-/// The demo's four components, each exporting `run`, in `dir`.
+/// The demo's five components, each exporting `run`, in `dir`.
 fn demo_wasm(dir: &TempDir) {
-    for name in ["sensor", "filter", "sink", "blinky"] {
+    for name in ["sensor", "filter", "sink", "blinky", "shell"] {
         std::fs::write(dir.join(&format!("{name}.wasm")), module(&["run"])).unwrap();
     }
 }
@@ -129,7 +129,7 @@ fn pack_demo(dir: &TempDir) -> PathBuf {
     let text = ok(output);
     assert!(text.starts_with("packed system \"demo\" into "), "{text}");
     assert!(
-        text.contains("4 components (sensor, filter, sink, blinky)"),
+        text.contains("5 components (sensor, filter, sink, blinky, shell)"),
         "{text}"
     );
     out
@@ -173,7 +173,7 @@ fn demo_pack_verify_inspect() {
         "{text}"
     );
     assert!(
-        text.contains("system \"demo\", 4 components, manifest valid for rpi3, rpi4"),
+        text.contains("system \"demo\", 5 components, manifest valid for rpi3, rpi4"),
         "{text}"
     );
 
@@ -185,7 +185,7 @@ fn demo_pack_verify_inspect() {
         "[1] component \"sensor\"",
         "signature (ML-DSA-65)",
         "system \"demo\" for rpi3, rpi4, queue wiring acyclic",
-        "components (4)",
+        "components (5)",
         "sensor (sensor.wasm, ",
         "entry points  run (priority 4)",
         "memory        2 MiB (32 wasm pages)",
@@ -210,7 +210,7 @@ fn demo_pack_verify_inspect() {
     assert_eq!(value["header"]["version"], 1);
     assert_eq!(value["signature"]["status"], "verified");
     assert_eq!(value["hashes_ok"], true);
-    assert_eq!(value["sections"].as_array().unwrap().len(), 5);
+    assert_eq!(value["sections"].as_array().unwrap().len(), 6);
     assert_eq!(value["manifest"]["system"], "demo");
     assert_eq!(value["manifest"]["components"][0]["name"], "sensor");
     assert_eq!(
@@ -655,6 +655,7 @@ fn verify_checks_the_contents_like_stage_one() {
         ("filter", run.clone()),
         ("sink", run.clone()),
         ("blinky", module(&["start"])),
+        ("shell", run.clone()),
     ]);
     let err = fails(rvf(&["verify", s(&path), "--pubkey", DEV_PK]));
     assert!(

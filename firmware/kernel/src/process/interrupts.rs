@@ -70,7 +70,8 @@ impl Processes {
                 any = true;
             }
         });
-        if any {
+        // Typed input wakes the console's reader the same way.
+        if any || board::console::input_pending() {
             self.wake_waiters();
         }
     }

@@ -8,6 +8,7 @@
 //! component's restart policy then applies, and a restart re-creates the process from its
 //! blueprint.
 
+mod console;
 mod image;
 mod interrupts;
 mod memory;
@@ -178,6 +179,8 @@ pub struct Processes {
     pub witness: WitnessLog,
     /// The manifest's device interrupts, by `InterruptId`.
     interrupts: Vec<interrupts::DeviceInterrupt>,
+    /// The queues' names, by `QueueId` (for reports).
+    queue_names: Vec<String>,
     counter_hz: u64,
     _host: Rc<HostImage>,
 }
@@ -273,6 +276,7 @@ impl Processes {
             scheduler,
             witness,
             interrupts: interrupts::claim(manifest)?,
+            queue_names: manifest.queues.iter().map(|q| q.name.clone()).collect(),
             counter_hz,
             _host: host,
         };
@@ -281,6 +285,10 @@ impl Processes {
         }
         for index in 0..system.processes.len() {
             system.unmask_interrupts_of(index);
+        }
+        if system.console_wanted() {
+            board::console::enable_input();
+            defmt::info!("console: what is typed on the log UART goes to its reader");
         }
         Ok(system)
     }

@@ -8,7 +8,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use ruvix_caps::{Handle, InterruptId, ObjectKind, ObjectRef, QueueId, Rights};
-use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WAIT_INTERRUPT, call};
+use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WAIT_CONSOLE, WAIT_INTERRUPT, call};
 use ruvix_queue::QueueError;
 
 use super::{Processes, State};
@@ -97,6 +97,14 @@ impl Processes {
                 Err(status) => (status, 0, Next::Resume),
             },
             call::INTERRUPT_ACK => (self.interrupt_ack(index, a), 0, Next::Resume),
+            call::CONSOLE_READ => match self.console_read(index, a, b) {
+                Ok(count) => (Status::Ok, count, Next::Resume),
+                Err(status) => (status, 0, Next::Resume),
+            },
+            call::SYSTEM_INFO => match self.system_info(index, a, b, c) {
+                Ok(len) => (Status::Ok, len, Next::Resume),
+                Err(status) => (status, 0, Next::Resume),
+            },
             call::YIELD => (Status::Ok, 0, Next::Yield),
             call::WAIT => match self.wait(index, a, b, c) {
                 Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
@@ -146,7 +154,7 @@ impl Processes {
         }
     }
 
-    fn holds(&self, index: usize, kind: ObjectKind, rights: Rights) -> bool {
+    pub(super) fn holds(&self, index: usize, kind: ObjectKind, rights: Rights) -> bool {
         self.processes.get(index).is_some_and(|p| {
             p.caps
                 .table()
@@ -325,7 +333,9 @@ impl Processes {
             .collect();
         for word in &words {
             let queue = QueueId(word >> 1);
-            let (end, right) = if word & WAIT_INTERRUPT != 0 {
+            let (end, right) = if *word == WAIT_CONSOLE {
+                (ObjectRef::Console, Rights::READ)
+            } else if word & WAIT_INTERRUPT != 0 {
                 (
                     ObjectRef::Interrupt(InterruptId(word & !WAIT_INTERRUPT)),
                     Rights::READ,
@@ -364,7 +374,9 @@ impl Processes {
     /// interrupt that has fired.
     pub(super) fn satisfied(&self, words: &[u32]) -> u64 {
         words.iter().enumerate().fold(0, |mask, (bit, word)| {
-            let ready = if word & WAIT_INTERRUPT != 0 {
+            let ready = if *word == WAIT_CONSOLE {
+                board::console::input_pending()
+            } else if word & WAIT_INTERRUPT != 0 {
                 self.interrupt_fired(word & !WAIT_INTERRUPT)
             } else {
                 self.queues.get((word >> 1) as usize).is_some_and(|q| {

@@ -115,6 +115,10 @@ pub enum ObjectRef {
     Log,
     /// The verified RVF package.
     Package,
+    /// The log UART's input.
+    Console,
+    /// The kernel's reports on the running system.
+    SystemInfo,
 }
 
 /// The kind of an [`ObjectRef`], without its identity.
@@ -140,6 +144,10 @@ pub enum ObjectKind {
     Log,
     /// [`ObjectRef::Package`].
     Package,
+    /// [`ObjectRef::Console`].
+    Console,
+    /// [`ObjectRef::SystemInfo`].
+    SystemInfo,
 }
 
 impl ObjectKind {
@@ -155,7 +163,9 @@ impl ObjectKind {
             | ObjectKind::InterruptQueue
             | ObjectKind::WitnessLog
             | ObjectKind::Log
-            | ObjectKind::Package => Rights::READ.union(Rights::WRITE).union(Rights::GRANT),
+            | ObjectKind::Package
+            | ObjectKind::Console
+            | ObjectKind::SystemInfo => Rights::READ.union(Rights::WRITE).union(Rights::GRANT),
         }
     }
 
@@ -168,6 +178,8 @@ impl ObjectKind {
             KernelCap::WitnessLog => ObjectKind::WitnessLog,
             KernelCap::Log => ObjectKind::Log,
             KernelCap::Package => ObjectKind::Package,
+            KernelCap::Console => ObjectKind::Console,
+            KernelCap::SystemInfo => ObjectKind::SystemInfo,
         }
     }
 
@@ -181,6 +193,8 @@ impl ObjectKind {
             ObjectKind::WitnessLog => Some(KernelCap::WitnessLog),
             ObjectKind::Log => Some(KernelCap::Log),
             ObjectKind::Package => Some(KernelCap::Package),
+            ObjectKind::Console => Some(KernelCap::Console),
+            ObjectKind::SystemInfo => Some(KernelCap::SystemInfo),
             ObjectKind::Region
             | ObjectKind::QueueSend
             | ObjectKind::QueueReceive
@@ -201,6 +215,8 @@ impl ObjectKind {
             ObjectKind::Log => 8,
             ObjectKind::Package => 9,
             ObjectKind::Interrupt => 10,
+            ObjectKind::Console => 11,
+            ObjectKind::SystemInfo => 12,
         }
     }
 
@@ -218,6 +234,8 @@ impl ObjectKind {
             8 => Some(ObjectKind::Log),
             9 => Some(ObjectKind::Package),
             10 => Some(ObjectKind::Interrupt),
+            11 => Some(ObjectKind::Console),
+            12 => Some(ObjectKind::SystemInfo),
             _ => None,
         }
     }
@@ -235,6 +253,8 @@ impl ObjectKind {
             ObjectKind::WitnessLog => "witness log",
             ObjectKind::Log => "log",
             ObjectKind::Package => "package",
+            ObjectKind::Console => "console",
+            ObjectKind::SystemInfo => "system info",
         }
     }
 }
@@ -265,6 +285,8 @@ impl ObjectRef {
             ObjectRef::WitnessLog => ObjectKind::WitnessLog,
             ObjectRef::Log => ObjectKind::Log,
             ObjectRef::Package => ObjectKind::Package,
+            ObjectRef::Console => ObjectKind::Console,
+            ObjectRef::SystemInfo => ObjectKind::SystemInfo,
         }
     }
 
@@ -277,6 +299,8 @@ impl ObjectRef {
             KernelCap::WitnessLog => Some(ObjectRef::WitnessLog),
             KernelCap::Log => Some(ObjectRef::Log),
             KernelCap::Package => Some(ObjectRef::Package),
+            KernelCap::Console => Some(ObjectRef::Console),
+            KernelCap::SystemInfo => Some(ObjectRef::SystemInfo),
         }
     }
 
@@ -292,7 +316,9 @@ impl ObjectRef {
             | ObjectRef::InterruptQueue
             | ObjectRef::WitnessLog
             | ObjectRef::Log
-            | ObjectRef::Package => (0, 0),
+            | ObjectRef::Package
+            | ObjectRef::Console
+            | ObjectRef::SystemInfo => (0, 0),
         }
     }
 }

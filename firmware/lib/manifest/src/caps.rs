@@ -74,17 +74,23 @@ pub enum KernelCap {
     Log,
     /// The verified RVF package: read component blobs.
     Package,
+    /// What is typed on the log UART (its receive side): read. One component at most.
+    Console,
+    /// What the kernel knows about the running system (tasks, queues, log): read.
+    SystemInfo,
 }
 
 impl KernelCap {
     /// Every kernel capability, in declaration order.
-    pub const ALL: [KernelCap; 6] = [
+    pub const ALL: [KernelCap; 8] = [
         KernelCap::PhysicalMemory,
         KernelCap::Timer,
         KernelCap::InterruptQueue,
         KernelCap::WitnessLog,
         KernelCap::Log,
         KernelCap::Package,
+        KernelCap::Console,
+        KernelCap::SystemInfo,
     ];
 
     /// The name used in TOML and in messages.
@@ -96,6 +102,8 @@ impl KernelCap {
             KernelCap::WitnessLog => "witness-log",
             KernelCap::Log => "log",
             KernelCap::Package => "package",
+            KernelCap::Console => "console",
+            KernelCap::SystemInfo => "system-info",
         }
     }
 }
@@ -122,7 +130,7 @@ pub struct RootCapability {
 /// What the root task holds at boot (stage 2), the reference for every grant and for the
 /// root's minimum set. Validation uses this table, so the kernel's `BootCapabilitySet` must
 /// create at least these capabilities with at least these rights.
-pub const ROOT_BOOT_SET: [RootCapability; 6] = [
+pub const ROOT_BOOT_SET: [RootCapability; 8] = [
     // Memory reaches components only as regions; SEC-001 replaces the map of all RAM.
     RootCapability {
         cap: KernelCap::PhysicalMemory,
@@ -163,6 +171,20 @@ pub const ROOT_BOOT_SET: [RootCapability; 6] = [
         rights: Access::ReadOnly,
         delegable: false,
         retainable: true,
+    },
+    // The log UART's input, for a shell; the root has no use for it.
+    RootCapability {
+        cap: KernelCap::Console,
+        rights: Access::ReadOnly,
+        delegable: true,
+        retainable: false,
+    },
+    // Read-only reports on the system, granted explicitly (a shell's `tasks`, `queues`).
+    RootCapability {
+        cap: KernelCap::SystemInfo,
+        rights: Access::ReadOnly,
+        delegable: true,
+        retainable: false,
     },
 ];
 

@@ -468,6 +468,11 @@ pub enum Problem {
         /// The capability.
         cap: KernelCap,
     },
+    /// The console (the log UART's input) is granted to a second component.
+    ConsoleTaken {
+        /// The component that has it already.
+        first: String,
+    },
     /// A capability the root may not give to components is granted.
     GrantNotDelegable {
         /// The capability.
@@ -762,6 +767,10 @@ impl fmt::Display for Problem {
                 "restart policy: min_run_ms {min_run_ms} is out of range (1..={MAX_MIN_RUN_MS})"
             ),
             Problem::DuplicateGrant { cap } => write!(f, "capability \"{cap}\" is granted twice"),
+            Problem::ConsoleTaken { first } => write!(
+                f,
+                "capability \"console\" is already granted to component \"{first}\": what is typed goes to one component"
+            ),
             Problem::GrantNotDelegable { cap } => write!(
                 f,
                 "capability \"{cap}\" cannot be granted to a component (the root keeps it)"

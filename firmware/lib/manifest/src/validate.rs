@@ -394,6 +394,16 @@ impl<'a, 'b> Checker<'a, 'b> {
                 self.report(at, Problem::DuplicateGrant { cap: grant.cap })?;
                 continue;
             }
+            let earlier_console = self.m.components[..i.min(self.m.components.len())]
+                .iter()
+                .find(|c| c.grants.iter().any(|g| g.cap == KernelCap::Console));
+            if grant.cap == KernelCap::Console
+                && let Some(first) = earlier_console
+            {
+                let first = first.name.clone();
+                self.report(at, Problem::ConsoleTaken { first })?;
+                continue;
+            }
             match root_capability(grant.cap) {
                 Some(held) if !held.rights.covers(grant.rights) => {
                     self.report(

@@ -53,12 +53,26 @@ fn demo_has_the_expected_shape() {
     assert_eq!(m.boards, [BoardId::Rpi3, BoardId::Rpi4]);
     assert_eq!(m.wiring, WiringPolicy::Acyclic);
     let names: Vec<_> = m.components.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["sensor", "filter", "sink", "blinky"]);
+    assert_eq!(names, ["sensor", "filter", "sink", "blinky", "shell"]);
     let wasm: Vec<_> = m.components.iter().map(|c| c.wasm.as_str()).collect();
     assert_eq!(
         wasm,
-        ["sensor.wasm", "filter.wasm", "sink.wasm", "blinky.wasm"]
+        [
+            "sensor.wasm",
+            "filter.wasm",
+            "sink.wasm",
+            "blinky.wasm",
+            "shell.wasm"
+        ]
     );
+    // The shell alone holds the console.
+    let console: Vec<_> = m
+        .components
+        .iter()
+        .filter(|c| c.grants.iter().any(|g| g.cap == KernelCap::Console))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(console, ["shell"]);
     assert!(
         m.components
             .iter()

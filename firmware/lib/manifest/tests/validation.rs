@@ -93,7 +93,7 @@ fn unknown_capability_name() {
         &source,
         "\"gpu\"",
         "unknown variant `gpu`, expected one of `physical-memory`, `timer`, `interrupt-queue`, \
-         `witness-log`, `log`, `package`",
+         `witness-log`, `log`, `package`, `console`, `system-info`",
     );
 }
 
@@ -455,6 +455,24 @@ fn grant_of_a_capability_the_root_keeps() {
         "component \"a\": capability \"physical-memory\" cannot be granted to a component (the \
          root keeps it)",
     );
+}
+
+#[test]
+fn the_console_goes_to_one_component() {
+    let one = "fuel_slice = 1000\ngrants = { console = \"ro\", system-info = \"ro\" }";
+    let source = BASE.replacen("fuel_slice = 1000", one, 2);
+    assert_error(
+        &source,
+        "console = \"ro\", system-info = \"ro\" }\nentry_points = [{ export = \"run\" }]\n\n[[component]]\nname = \"c\"",
+        "component \"b\": capability \"console\" is already granted to component \"a\": what is typed goes to one component",
+    );
+    // One holder, and system-info to several, are fine.
+    let source = BASE.replacen("fuel_slice = 1000", one, 1).replacen(
+        "fuel_slice = 1000\nentry_points",
+        "fuel_slice = 1000\ngrants = { system-info = \"ro\" }\nentry_points",
+        1,
+    );
+    parse(&source).expect("valid");
 }
 
 #[test]

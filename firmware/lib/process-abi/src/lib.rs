@@ -193,6 +193,13 @@ pub mod call {
     /// `interrupt_ack(handle)`: resets the count and unmasks the line at the interrupt
     /// controller (`interrupts.ack`). Needs the interrupt with the write right.
     pub const INTERRUPT_ACK: u16 = 51;
+    /// `console_read(buffer, len) -> count`: moves up to `len` typed bytes (the log UART's
+    /// input) into `buffer`; `WouldBlock` when none wait. Needs `console` with read.
+    pub const CONSOLE_READ: u16 = 60;
+    /// `system_info(topic, buffer, len) -> full length`: the kernel's text report on `topic`
+    /// ([`crate::TOPIC_UPTIME`] …), as much as fits into `buffer`; `x1` is its whole length
+    /// (call again with a larger buffer if it did not fit). Needs `system-info` with read.
+    pub const SYSTEM_INFO: u16 = 61;
     /// `wait(waits, count, deadline) -> satisfied`: every task is blocked; sleep until one of
     /// the `count` (≤ 64) wait words at `waits` may succeed or the counter reaches `deadline`
     /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed.
@@ -217,6 +224,18 @@ pub const WAIT_INTERRUPT: u32 = 1 << 31;
 pub const fn wait_interrupt(interrupt: u32) -> u32 {
     WAIT_INTERRUPT | (interrupt & !WAIT_INTERRUPT)
 }
+
+/// The wait word for typed console input ([`call::CONSOLE_READ`]).
+pub const WAIT_CONSOLE: u32 = u32::MAX;
+
+/// [`call::SYSTEM_INFO`] topics (the WIT `system-info.topic`, in order).
+pub const TOPIC_UPTIME: u64 = 0;
+/// One line per component.
+pub const TOPIC_TASKS: u64 = 1;
+/// One line per queue.
+pub const TOPIC_QUEUES: u64 = 2;
+/// One line per component's log counts.
+pub const TOPIC_LOG: u64 = 3;
 
 /// The longest text a call passes (a log line, a fault report); longer ones are cut. The
 /// runtime cuts log lines to the same length (`ruvix_runtime::MAX_LOG_LINE`).

@@ -27,11 +27,15 @@ pub enum Interface {
     Task,
     /// `interrupts`: `wait`, `try-wait`, `ack`.
     Interrupts,
+    /// `console`: `read`.
+    Console,
+    /// `system-info`: `report`.
+    SystemInfo,
 }
 
 impl Interface {
     /// Every interface.
-    pub const ALL: [Interface; 7] = [
+    pub const ALL: [Interface; 9] = [
         Interface::Capabilities,
         Interface::Queues,
         Interface::Regions,
@@ -39,6 +43,8 @@ impl Interface {
         Interface::Time,
         Interface::Task,
         Interface::Interrupts,
+        Interface::Console,
+        Interface::SystemInfo,
     ];
 
     /// The WIT name.
@@ -51,6 +57,8 @@ impl Interface {
             Interface::Time => "time",
             Interface::Task => "task",
             Interface::Interrupts => "interrupts",
+            Interface::Console => "console",
+            Interface::SystemInfo => "system-info",
         }
     }
 
@@ -64,12 +72,14 @@ impl Interface {
             Interface::Time => "ruvix:host/time@0.1.0",
             Interface::Task => "ruvix:host/task@0.1.0",
             Interface::Interrupts => "ruvix:host/interrupts@0.1.0",
+            Interface::Console => "ruvix:host/console@0.1.0",
+            Interface::SystemInfo => "ruvix:host/system-info@0.1.0",
         }
     }
 
     /// A bit of an [`Interfaces`] set.
-    const fn bit(self) -> u8 {
-        1 << (self as u8)
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
@@ -81,7 +91,7 @@ impl fmt::Display for Interface {
 
 /// A set of interfaces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Interfaces(u8);
+pub struct Interfaces(u16);
 
 impl Interfaces {
     /// No interface.
@@ -98,7 +108,7 @@ impl Interfaces {
     }
 
     /// The set as bits, one per interface in [`Interface::ALL`] order.
-    pub const fn bits(self) -> u8 {
+    pub const fn bits(self) -> u16 {
         self.0
     }
 
@@ -168,6 +178,10 @@ pub enum HostFn {
     InterruptTryWait,
     /// `interrupts.ack(irq: handle) -> result<_, error>`.
     InterruptAck,
+    /// `console.read(max: u32) -> result<list<u8>, error>` (blocks).
+    ConsoleRead,
+    /// `system-info.report(topic: topic) -> result<string, error>`.
+    SystemInfoReport,
 }
 
 /// A host-interface function as a core-wasm import.
@@ -189,7 +203,7 @@ pub struct ImportSpec {
 use ValType::{I32, I64};
 
 /// The whole host interface, as `wit-bindgen` 0.63 lowers it for wasm32.
-pub const IMPORTS: [ImportSpec; 17] = [
+pub const IMPORTS: [ImportSpec; 19] = [
     spec(
         Interface::Capabilities,
         "lookup",
@@ -302,6 +316,20 @@ pub const IMPORTS: [ImportSpec; 17] = [
         &[I32, I32],
         Some(RESULT_UNIT),
         HostFn::InterruptAck,
+    ),
+    spec(
+        Interface::Console,
+        "read",
+        &[I32, I32],
+        Some(RESULT_LIST),
+        HostFn::ConsoleRead,
+    ),
+    spec(
+        Interface::SystemInfo,
+        "report",
+        &[I32, I32],
+        Some(RESULT_LIST),
+        HostFn::SystemInfoReport,
     ),
 ];
 

@@ -5,9 +5,12 @@ use core::fmt;
 
 use ruvix_caps::{Handle, RegionId};
 
+use alloc::vec::Vec;
+
 use crate::abi::CallError;
 use crate::event::RuntimeEvent;
 use crate::policy::ticks_to_us;
+use crate::queues::QueueRefusal;
 
 /// The hardware the runtime needs, implemented by the kernel (and by a fake in host tests).
 ///
@@ -38,6 +41,15 @@ pub trait Platform {
     fn now_us(&mut self) -> Result<u64, CallError> {
         Ok(ticks_to_us(self.now_ticks(), self.ticks_per_second()))
     }
+
+    /// `console.read` for a holder of `console`: moves typed bytes into `into` (at most its
+    /// length, at least 1), how many; `Err(QueueRefusal::WouldBlock)` when nothing was typed (the
+    /// task then waits for [`crate::WaitOn::Console`]).
+    fn console_read(&mut self, into: &mut [u8]) -> Result<usize, QueueRefusal>;
+
+    /// `system-info.report(topic)` for a holder of `system-info`: the kernel's text report
+    /// (`topic` 0 uptime, 1 tasks, 2 queues, 3 log).
+    fn system_info(&mut self, topic: u32) -> Result<Vec<u8>, CallError>;
 
     /// `capabilities.lookup(name)`, given `local`, the answer of the runtime's copy of the
     /// component's table. By default that answer; the component host asks the kernel, whose

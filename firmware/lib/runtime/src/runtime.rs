@@ -413,6 +413,12 @@ impl<P: Platform + 'static> Runtime<P> {
                         self.scheduler.block(id, wait);
                         SliceOutcome::Blocked(wait)
                     }
+                    Suspend::Console { .. } => {
+                        let wait = WaitOn::Console;
+                        count_block(stats, wait);
+                        self.scheduler.block(id, wait);
+                        SliceOutcome::Blocked(wait)
+                    }
                     Suspend::Interrupt { interrupt, .. } => {
                         let wait = WaitOn::Interrupt(interrupt);
                         count_block(stats, wait);
@@ -744,7 +750,7 @@ fn count_block(stats: &mut TaskStats, wait: WaitOn) {
     match wait {
         WaitOn::Send(_) => stats.blocked_send = stats.blocked_send.saturating_add(1),
         WaitOn::Receive(_) => stats.blocked_receive = stats.blocked_receive.saturating_add(1),
-        WaitOn::Interrupt(_) => {
+        WaitOn::Interrupt(_) | WaitOn::Console => {
             stats.blocked_interrupt = stats.blocked_interrupt.saturating_add(1);
         }
     }

@@ -35,8 +35,8 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles() {
 
 fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
     let (mut runtime, report, manifest) = mount_components("demo.toml");
-    assert_eq!(report.components_mounted, 4);
-    assert_eq!(report.tasks_spawned, 4);
+    assert_eq!(report.components_mounted, 5);
+    assert_eq!(report.tasks_spawned, 5);
     assert_eq!(report.queues_connected, 2);
     // Capability grants and mount timing are reported.
     assert!(
@@ -45,7 +45,7 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
             .events_with("capability \"out\"")
             .is_empty()
     );
-    assert_eq!(runtime.platform().events_with("mounted").len(), 4);
+    assert_eq!(runtime.platform().events_with("mounted").len(), 5);
 
     let started = Instant::now();
     let mut slices = 0u64;
@@ -119,6 +119,37 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
     let _ = Gpio::GPLEV0;
     drop(platform);
 
+    // The shell answers what is typed on the console (the kernel wakes it; here the test does).
+    assert!(
+        runtime
+            .platform()
+            .logged("shell", "shell: ready, type help")
+    );
+    runtime
+        .platform_mut()
+        .console_input
+        .extend(b"help\r\nuptime\nbogus\n");
+    runtime.notify(ruvix_runtime::WaitOn::Console);
+    let mut steps = 0;
+    while runtime.platform().lines("shell").len() < 7 {
+        step(&mut runtime);
+        steps += 1;
+        assert!(steps < 10_000, "{:?}", runtime.platform().lines("shell"));
+    }
+    let shell = runtime.platform().lines("shell").join("\n");
+    assert!(
+        shell.contains("shell: > help\nshell: commands: help, uptime, tasks, queues, log"),
+        "{shell}"
+    );
+    assert!(
+        shell.contains("shell: > uptime\nshell: report 0 at "),
+        "{shell}"
+    );
+    assert!(
+        shell.contains("shell: unknown command \"bogus\", type help"),
+        "{shell}"
+    );
+
     // Nobody faulted; every task still runs.
     assert!(runtime.platform().events_with("fault").is_empty());
     for task in runtime.tasks() {
@@ -127,7 +158,7 @@ fn demo_pipeline_delivers_10000_readings_in_order_and_blinky_toggles_body() {
 
     let sink_fuel: u64 = runtime
         .tasks()
-        .filter(|t| t.component != "blinky")
+        .filter(|t| t.component != "blinky" && t.component != "shell")
         .map(|t| t.stats.fuel)
         .sum();
     println!(

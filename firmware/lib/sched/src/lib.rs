@@ -90,6 +90,8 @@ pub enum WaitOn {
     Receive(QueueId),
     /// The device interrupt to fire.
     Interrupt(InterruptId),
+    /// Something typed on the console.
+    Console,
 }
 
 impl fmt::Display for WaitOn {
@@ -98,6 +100,7 @@ impl fmt::Display for WaitOn {
             WaitOn::Send(queue) => write!(f, "send on queue {}", queue.0),
             WaitOn::Receive(queue) => write!(f, "receive on queue {}", queue.0),
             WaitOn::Interrupt(interrupt) => write!(f, "interrupt {}", interrupt.0),
+            WaitOn::Console => f.write_str("console input"),
         }
     }
 }

@@ -58,7 +58,7 @@ fn demo_components_get_exactly_their_capabilities() {
         .iter()
         .map(ComponentCaps::name)
         .collect();
-    assert_eq!(names, ["sensor", "filter", "sink", "blinky"]);
+    assert_eq!(names, ["sensor", "filter", "sink", "blinky", "shell"]);
     let by_name = |name: &str| {
         let index = manifest.component_index(name).unwrap();
         distribution.component(index).unwrap()
@@ -109,6 +109,14 @@ fn demo_components_get_exactly_their_capabilities() {
             ("gpio", 2, ObjectRef::Region(RegionId(1)), RW),
         ]
     );
+    assert_eq!(
+        summary(by_name("shell")),
+        [
+            ("log", 0, ObjectRef::Log, Rights::WRITE),
+            ("console", 1, ObjectRef::Console, Rights::READ),
+            ("system-info", 2, ObjectRef::SystemInfo, Rights::READ),
+        ]
+    );
 }
 
 #[test]
@@ -147,7 +155,7 @@ fn demo_tables_are_exact_sealed_and_badged() {
             distribution.regions(),
             distribution.queue_ends()
         ),
-        (14, 8, 2, 4)
+        (17, 11, 2, 4)
     );
 }
 
@@ -216,7 +224,7 @@ fn distribution_then_the_sec_001_drop() {
         ]
     );
     // The components keep what they were given; nothing more can be distributed.
-    assert_eq!(distribution.capabilities(), 14);
+    assert_eq!(distribution.capabilities(), 17);
     assert_eq!(
         distribute(set.table(), &manifest, &objects).unwrap_err(),
         DistributionError::RootSealed

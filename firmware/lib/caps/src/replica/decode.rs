@@ -289,6 +289,8 @@ fn object(
         ObjectKind::InterruptQueue => unit(ObjectRef::InterruptQueue),
         ObjectKind::WitnessLog => unit(ObjectRef::WitnessLog),
         ObjectKind::Log => unit(ObjectRef::Log),
+        ObjectKind::Console => unit(ObjectRef::Console),
+        ObjectKind::SystemInfo => unit(ObjectRef::SystemInfo),
         ObjectKind::Package => unit(ObjectRef::Package),
     }
 }

@@ -48,7 +48,7 @@ const MANIFESTS: [(&str, &str); 7] = [
     ),
 ];
 
-const KINDS: [ObjectKind; 10] = [
+const KINDS: [ObjectKind; 12] = [
     ObjectKind::PhysicalMemory,
     ObjectKind::Region,
     ObjectKind::QueueSend,
@@ -59,6 +59,8 @@ const KINDS: [ObjectKind; 10] = [
     ObjectKind::Log,
     ObjectKind::Package,
     ObjectKind::Interrupt,
+    ObjectKind::Console,
+    ObjectKind::SystemInfo,
 ];
 
 fn parse(file: &str, source: &str) -> RvfManifest {
@@ -488,8 +490,8 @@ fn bad_table_entries_are_refused() {
     let caps = demo_component("sensor"); // log (write), timer (read), out (queue 0 send)
     let entry = |i: usize| layout(&caps).entries[i];
 
-    // 11: the first tag past the last kind (10, interrupt).
-    for tag in [0u8, 11, 0xFF] {
+    // 13: the first tag past the last kind (12, system info).
+    for tag in [0u8, 13, 0xFF] {
         assert_eq!(
             decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + KIND] = tag),
             Err(ReplicaError::UnknownKind {
@@ -1150,9 +1152,9 @@ fn an_interrupt_round_trips_and_a_corrupted_one_is_refused() {
 
     // A kind tag past the last is unknown; another kind's tag disagrees with the source.
     assert_eq!(
-        decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + KIND] = 11),
+        decode_corrupted(&caps, |bytes, at| bytes[at.entries[1] + KIND] = 13),
         Err(ReplicaError::UnknownKind {
-            tag: 11,
+            tag: 13,
             offset: at.entries[1] + KIND
         })
     );

@@ -305,10 +305,10 @@ fn a_sealed_table_accepts_nothing_new() {
 fn iteration_and_lookup_in_handle_order() {
     let set = boot_set();
     let table = set.table();
-    assert_eq!(handles(table), (0..12).collect::<Vec<_>>());
+    assert_eq!(handles(table), (0..14).collect::<Vec<_>>());
     assert_eq!(
         table.find(ObjectRef::Region(RegionId(1))).map(|(h, _)| h),
-        Some(Handle(8))
+        Some(Handle(10))
     );
     assert_eq!(
         table.find_kind(ObjectKind::PhysicalMemory).map(|(h, _)| h),
@@ -321,9 +321,9 @@ fn iteration_and_lookup_in_handle_order() {
 fn the_boot_set() {
     let set = boot_set();
     let table = set.table();
-    // Exactly full: 2 RAM ranges + 5 kernel capabilities + 2 regions + 2 queue ends + 1
+    // Exactly full: 2 RAM ranges + 7 kernel capabilities + 2 regions + 2 queue ends + 1
     // interrupt.
-    assert_eq!((table.len(), table.capacity()), (12, 12));
+    assert_eq!((table.len(), table.capacity()), (14, 14));
     let expected = [
         (ObjectRef::PhysicalMemory(range(0, 0x3B40_0000)), RWG),
         (
@@ -335,6 +335,8 @@ fn the_boot_set() {
         (ObjectRef::WitnessLog, RWG),
         (ObjectRef::Log, Rights::WRITE | Rights::GRANT),
         (ObjectRef::Package, Rights::READ | Rights::GRANT),
+        (ObjectRef::Console, Rights::READ | Rights::GRANT),
+        (ObjectRef::SystemInfo, Rights::READ | Rights::GRANT),
         (ObjectRef::Region(RegionId(0)), RWG),
         (ObjectRef::Region(RegionId(1)), RWG),
         (
@@ -488,12 +490,12 @@ fn the_drop_keeps_one_per_kind_and_tolerates_repeats() {
 fn the_encoding_is_canonical() {
     let set = boot_set();
     let bytes = set.table().to_bytes();
-    assert_eq!(bytes.len(), ENCODED_HEADER_LEN + 12 * ENCODED_ENTRY_LEN);
+    assert_eq!(bytes.len(), ENCODED_HEADER_LEN + 14 * ENCODED_ENTRY_LEN);
     assert_eq!(&bytes[..4], b"RVCT");
     assert_eq!(bytes[4], ENCODING_VERSION);
     assert_eq!(bytes[5], 0, "not sealed");
-    assert_eq!(&bytes[6..10], &12u32.to_le_bytes(), "capacity");
-    assert_eq!(&bytes[10..14], &12u32.to_le_bytes(), "count");
+    assert_eq!(&bytes[6..10], &14u32.to_le_bytes(), "capacity");
+    assert_eq!(&bytes[10..14], &14u32.to_le_bytes(), "count");
     // The second entry: handle 1, physical memory 0x4000_0000..0xFC00_0000, rwg, no badge.
     let entry = &bytes[ENCODED_HEADER_LEN + ENCODED_ENTRY_LEN..][..ENCODED_ENTRY_LEN];
     assert_eq!(&entry[..4], &1u32.to_le_bytes());
@@ -502,9 +504,9 @@ fn the_encoding_is_canonical() {
     assert_eq!(&entry[13..21], &0xFC00_0000u64.to_le_bytes());
     assert_eq!(entry[21], RWG.bits());
     assert_eq!(&entry[22..26], &0u32.to_le_bytes());
-    // The last entry: handle 11, interrupt 0 (tag 10, words id and 0), rwg.
-    let entry = &bytes[ENCODED_HEADER_LEN + 11 * ENCODED_ENTRY_LEN..];
-    assert_eq!(&entry[..4], &11u32.to_le_bytes());
+    // The last entry: handle 13, interrupt 0 (tag 10, words id and 0), rwg.
+    let entry = &bytes[ENCODED_HEADER_LEN + 13 * ENCODED_ENTRY_LEN..];
+    assert_eq!(&entry[..4], &13u32.to_le_bytes());
     assert_eq!(entry[4], 10);
     assert_eq!(&entry[5..21], &[0u8; 16]);
     assert_eq!(entry[21], RWG.bits());

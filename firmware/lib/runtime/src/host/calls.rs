@@ -171,6 +171,118 @@ fn fired<P: Platform>(
     )
 }
 
+/// The most bytes one `console.read` returns (the kernel holds 256 typed bytes).
+const MAX_CONSOLE_READ: u32 = 256;
+
+/// `console.read`: needs the `console` grant (read). Blocks until something was typed.
+pub(crate) fn console_read<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    max: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "console.read")?;
+    {
+        let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+        abi::check_return_area(memory.len(), RESULT_LIST, ret)?;
+        if !holds(&state.caps, ObjectKind::Console, Rights::READ) {
+            abi::store_list(memory, ret, Err(CallError::Denied))?;
+            return Ok(());
+        }
+    }
+    match read_console(ctx, exports, max, ret)? {
+        Some(()) => Ok(()),
+        None => Err(HostTrap::Suspend(Suspend::Console { max, ret })),
+    }
+}
+
+/// Moves typed bytes into a list the guest allocates and stores it at `ret`; `None` if nothing
+/// was typed.
+fn read_console<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    exports: GuestExports,
+    max: u32,
+    ret: u32,
+) -> core::result::Result<Option<()>, GuestFault> {
+    let mut bytes = alloc::vec![0u8; max.clamp(1, MAX_CONSOLE_READ) as usize];
+    let read = borrow(&ctx.as_context().data().shared)?
+        .platform
+        .console_read(&mut bytes);
+    let len = match read {
+        Ok(len) => len.min(bytes.len()),
+        Err(QueueRefusal::WouldBlock) => return Ok(None),
+        Err(QueueRefusal::Error(error)) => {
+            let memory = exports.memory.data_mut(ctx.as_context_mut());
+            abi::store_list(memory, ret, Err(error))?;
+            return Ok(Some(()));
+        }
+    };
+    store_bytes(
+        ctx,
+        exports,
+        bytes.get(..len).unwrap_or(&[]),
+        "typed bytes",
+        ret,
+    )?;
+    Ok(Some(()))
+}
+
+/// Hands `bytes` to the guest as a list (through its `cabi_realloc`) stored at `ret`.
+fn store_bytes<P>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    exports: GuestExports,
+    bytes: &[u8],
+    what: &'static str,
+    ret: u32,
+) -> core::result::Result<(), GuestFault> {
+    let len = u32::try_from(bytes.len()).map_err(|_| GuestFault::Internal {
+        what: "a list longer than 4 GiB",
+    })?;
+    let ptr = realloc(ctx, exports, 1, len)?;
+    let memory = exports.memory.data_mut(ctx.as_context_mut());
+    let range = abi::guest_range(memory.len(), what, ptr, len, 1)?;
+    memory
+        .get_mut(range)
+        .ok_or(GuestFault::Internal {
+            what: "checked range not in memory",
+        })?
+        .copy_from_slice(bytes);
+    abi::store_list(memory, ret, Ok((ptr, len)))
+}
+
+/// `system-info.report`: needs the `system-info` grant (read).
+pub(crate) fn system_info<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    topic: u32,
+    ret: u32,
+) -> Result<()> {
+    let exports = exports(ctx.as_context().data(), "system-info.report")?;
+    let report = {
+        let (memory, state) = exports.memory.data_and_store_mut(ctx.as_context_mut());
+        abi::check_return_area(memory.len(), RESULT_LIST, ret)?;
+        if topic > 3 {
+            return Err(GuestFault::InvalidEnum {
+                what: "system-info topic",
+                value: topic,
+            }
+            .into());
+        }
+        let report = if holds(&state.caps, ObjectKind::SystemInfo, Rights::READ) {
+            borrow(&state.shared)?.platform.system_info(topic)
+        } else {
+            Err(CallError::Denied)
+        };
+        match report {
+            Ok(report) => report,
+            Err(error) => {
+                abi::store_list(memory, ret, Err(error))?;
+                return Ok(());
+            }
+        }
+    };
+    store_bytes(ctx, exports, &report, "system report", ret)?;
+    Ok(())
+}
+
 /// `interrupts.ack`: needs the interrupt (write).
 pub(crate) fn interrupt_ack<P: Platform>(
     ctx: &mut impl AsContextMut<Data = HostState<P>>,
@@ -632,6 +744,10 @@ pub(crate) fn complete<P: Platform>(
         {
             Some(()) => Ok(Completion::Done),
             None => Ok(Completion::Blocked(WaitOn::Receive(queue))),
+        },
+        Suspend::Console { max, ret } => match read_console(ctx, exports, max, ret)? {
+            Some(()) => Ok(Completion::Done),
+            None => Ok(Completion::Blocked(WaitOn::Console)),
         },
         Suspend::Interrupt {
             handle,

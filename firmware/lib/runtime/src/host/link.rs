@@ -12,6 +12,8 @@
 //! | `time` | the `timer` grant (read) | `now-us` → `denied`; `sleep-us` yields, then `denied` |
 //! | `task` | always | — |
 //! | `interrupts` | an interrupt | `denied` |
+//! | `console` | the `console` grant (read) | `denied` |
+//! | `system-info` | the `system-info` grant (read) | `denied` |
 //!
 //! The first call into a denied interface is reported ([`crate::RuntimeEvent::Denied`]).
 //!
@@ -78,6 +80,12 @@ pub(crate) fn denied_interfaces(caps: &ComponentCaps) -> Interfaces {
     }
     if caps.table().find_kind(ObjectKind::Interrupt).is_none() {
         denied = denied.with(Interface::Interrupts);
+    }
+    if !holds(caps, ObjectKind::Console, Rights::READ) {
+        denied = denied.with(Interface::Console);
+    }
+    if !holds(caps, ObjectKind::SystemInfo, Rights::READ) {
+        denied = denied.with(Interface::SystemInfo);
     }
     denied
 }
@@ -267,6 +275,25 @@ fn link_real<P: Platform + 'static>(
             "ack",
             |mut c: Caller<'_, HostState<P>>, irq: u32, ret: u32| {
                 trap(&mut c, |c| calls::interrupt_ack(c, irq, ret))
+            },
+        )?;
+    }
+
+    if !denied.contains(Interface::Console) {
+        linker.func_wrap(
+            Interface::Console.module(),
+            "read",
+            |mut c: Caller<'_, HostState<P>>, max: u32, ret: u32| {
+                trap(&mut c, |c| calls::console_read(c, max, ret))
+            },
+        )?;
+    }
+    if !denied.contains(Interface::SystemInfo) {
+        linker.func_wrap(
+            Interface::SystemInfo.module(),
+            "report",
+            |mut c: Caller<'_, HostState<P>>, topic: u32, ret: u32| {
+                trap(&mut c, |c| calls::system_info(c, topic, ret))
             },
         )?;
     }

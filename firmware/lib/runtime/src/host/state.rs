@@ -403,6 +403,8 @@ pub(crate) enum Suspend {
         queue: QueueId,
         ret: u32,
     },
+    /// `console.read` with nothing typed: read up to `max` bytes once something is.
+    Console { max: u32, ret: u32 },
     /// `interrupts.wait` on a line that has not fired: store its count at `ret` once it has.
     Interrupt {
         handle: Handle,

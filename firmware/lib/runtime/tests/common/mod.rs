@@ -16,8 +16,8 @@ use ruvix_caps::{
 use ruvix_manifest::{BoardLimits, RegionKind, RvfManifest, parse_toml};
 use ruvix_queue::Queue;
 use ruvix_runtime::{
-    CallError, LogLevel, MountError, MountReport, Platform, QueueBackend, RegionBacking, Runtime,
-    RuntimeEvent, Step,
+    CallError, LogLevel, MountError, MountReport, Platform, QueueBackend, QueueRefusal,
+    RegionBacking, Runtime, RuntimeEvent, Step,
 };
 
 /// The fake clock's rate: one tick per microsecond.
@@ -106,6 +106,8 @@ pub struct FakePlatform {
     pub deny_lookups: bool,
     pub deny_now: bool,
     pub refuse_logs: bool,
+    /// What is "typed" on the console, taken by `console_read`.
+    pub console_input: std::collections::VecDeque<u8>,
 }
 
 impl FakePlatform {
@@ -124,6 +126,7 @@ impl FakePlatform {
             deny_lookups: false,
             deny_now: false,
             refuse_logs: false,
+            console_input: std::collections::VecDeque::new(),
         }
     }
 
@@ -201,6 +204,24 @@ impl Platform for FakePlatform {
             return Err(CallError::Denied);
         }
         Ok(self.clock * 1_000_000 / self.ticks_per_second)
+    }
+
+    fn console_read(&mut self, into: &mut [u8]) -> Result<usize, QueueRefusal> {
+        if self.console_input.is_empty() {
+            return Err(QueueRefusal::WouldBlock);
+        }
+        let mut n = 0;
+        while n < into.len()
+            && let Some(byte) = self.console_input.pop_front()
+        {
+            into[n] = byte;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn system_info(&mut self, topic: u32) -> Result<Vec<u8>, CallError> {
+        Ok(format!("report {topic} at {}", self.clock).into_bytes())
     }
 
     fn lookup(&mut self, _name: &str, local: Option<Handle>) -> Result<Handle, CallError> {

@@ -1,0 +1,183 @@
+//! The console and the system reports: what is typed on the log UART goes to the one process
+//! holding `console` (the board layer's receive interrupt fills an input ring; `console_read`
+//! takes from it), and a process holding `system-info` may read the kernel's text reports on
+//! the running system (`system_info`). Both are read-only views; neither gives any power over
+//! another component.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use core::fmt::Write;
+
+use ruvix_caps::{ObjectKind, Rights};
+use ruvix_process_abi::{Status, TOPIC_LOG, TOPIC_QUEUES, TOPIC_TASKS, TOPIC_UPTIME};
+use ruvix_sched::ComponentState;
+
+use super::{Processes, State};
+use crate::board;
+
+/// The most typed bytes one `console_read` moves.
+const MAX_READ: usize = board::console::INPUT_BYTES;
+
+impl Processes {
+    /// Whether any process holds `console` (then the kernel takes what is typed).
+    pub(super) fn console_wanted(&self) -> bool {
+        self.processes.iter().any(|p| {
+            p.caps
+                .table()
+                .find_kind(ObjectKind::Console)
+                .is_some_and(|(_, c)| c.allows(Rights::READ))
+        })
+    }
+
+    /// `console_read`: up to `len` typed bytes into the caller's buffer at `ptr`.
+    pub(super) fn console_read(&mut self, index: usize, ptr: u64, len: u64) -> Result<u64, Status> {
+        if !self.holds(index, ObjectKind::Console, Rights::READ) {
+            return Err(Status::Denied);
+        }
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_READ);
+        let process = self.processes.get_mut(index).ok_or(Status::BadArgument)?;
+        // The buffer is checked before anything is taken, so a bad one loses no input.
+        let mut bytes = vec![0u8; len];
+        process.space.copy_to(ptr, &bytes)?;
+        let taken = board::console::take_input(&mut bytes);
+        if taken == 0 {
+            return Err(Status::WouldBlock);
+        }
+        process.space.copy_to(ptr, &bytes[..taken])?;
+        Ok(taken as u64)
+    }
+
+    /// `system_info`: the report on `topic`, as much as fits at `ptr`; its whole length.
+    pub(super) fn system_info(
+        &mut self,
+        index: usize,
+        topic: u64,
+        ptr: u64,
+        len: u64,
+    ) -> Result<u64, Status> {
+        if !self.holds(index, ObjectKind::SystemInfo, Rights::READ) {
+            return Err(Status::Denied);
+        }
+        let report = match topic {
+            TOPIC_UPTIME => self.uptime_report(),
+            TOPIC_TASKS => self.tasks_report(),
+            TOPIC_QUEUES => self.queues_report(),
+            TOPIC_LOG => self.log_report(),
+            _ => return Err(Status::BadArgument),
+        };
+        let len = usize::try_from(len).unwrap_or(usize::MAX).min(report.len());
+        let process = self.processes.get_mut(index).ok_or(Status::BadArgument)?;
+        process
+            .space
+            .copy_to(ptr, report.as_bytes().get(..len).unwrap_or(&[]))?;
+        Ok(report.len() as u64)
+    }
+
+    fn uptime_report(&self) -> String {
+        let ms = board::timer::counter().saturating_mul(1000) / self.counter_hz.max(1);
+        format!(
+            "uptime {}.{:03} s, {} components, {} queues",
+            ms / 1000,
+            ms % 1000,
+            self.processes.len(),
+            self.queues.len()
+        )
+    }
+
+    fn tasks_report(&self) -> String {
+        let mut report = String::new();
+        for process in &self.processes {
+            let state = match (
+                &process.state,
+                self.scheduler.component_state(process.index),
+            ) {
+                (_, Some(ComponentState::Stopped(_))) => "stopped for good",
+                (_, Some(ComponentState::RestartPending { .. })) => "down, restart pending",
+                (State::Mounting, _) => "mounting",
+                (State::Running, _) => "ready",
+                (State::Waiting(_), _) => "waiting",
+                (State::Finished, _) => "finished",
+                (State::Down, _) => "down",
+            };
+            let ms = process.used_ticks.saturating_mul(1000) / self.counter_hz.max(1);
+            if !report.is_empty() {
+                report.push('\n');
+            }
+            let _ = write!(
+                report,
+                "{}: {state}, {} restarts, {ms} ms used, {} calls",
+                process.name, process.restarts, process.stats.calls
+            );
+            if let State::Waiting(words) = &process.state {
+                report.push_str(", blocked on ");
+                for (n, word) in words.iter().enumerate() {
+                    if n > 0 {
+                        report.push_str(" or ");
+                    }
+                    report.push_str(&self.describe_wait(*word));
+                }
+            }
+        }
+        report
+    }
+
+    /// A wait word as a person reads it: `receive on queue readings`, `interrupt uart`.
+    fn describe_wait(&self, word: u32) -> String {
+        if word == ruvix_process_abi::WAIT_CONSOLE {
+            return String::from("console input");
+        }
+        if word & ruvix_process_abi::WAIT_INTERRUPT != 0 {
+            let id = (word & !ruvix_process_abi::WAIT_INTERRUPT) as usize;
+            let name = self.interrupts.get(id).map_or("?", |i| i.name.as_str());
+            return format!("interrupt {name}");
+        }
+        let queue = (word >> 1) as usize;
+        let name = self.queue_names.get(queue).map_or("?", String::as_str);
+        if word & 1 == 1 {
+            format!("receive on queue {name}")
+        } else {
+            format!("send on queue {name}")
+        }
+    }
+
+    fn queues_report(&self) -> String {
+        let mut report = String::new();
+        for (queue, name) in self.queues.iter().zip(&self.queue_names) {
+            let stats = queue.stats();
+            if !report.is_empty() {
+                report.push('\n');
+            }
+            let _ = write!(
+                report,
+                "{name}: {}/{}, {} sent, {} received, peak {}",
+                queue.len(),
+                queue.depth(),
+                stats.sent,
+                stats.received,
+                stats.peak_len
+            );
+        }
+        report
+    }
+
+    fn log_report(&self) -> String {
+        let mut report = String::new();
+        for process in &self.processes {
+            if !report.is_empty() {
+                report.push('\n');
+            }
+            let _ = write!(
+                report,
+                "{}: {} lines written, {} dropped over budget",
+                process.name, process.stats.log_lines, process.stats.log_dropped
+            );
+        }
+        let (received, dropped) = board::console::input_counts();
+        let _ = write!(
+            report,
+            "\nconsole input: {received} bytes received, {dropped} dropped (input full)"
+        );
+        report
+    }
+}
