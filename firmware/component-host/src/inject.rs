@@ -135,7 +135,9 @@ fn jump(what: &str, address: u64) {
 /// Supervisor calls with every bad argument: each must be refused with an error.
 fn bad_calls() {
     let kernel = 0x80000u64;
-    let checks: [(&str, Status, Status); 14] = [
+    let mut typed = [0u8; 16];
+    let mut report = [0u8; 64];
+    let checks: [(&str, Status, Status); 16] = [
         (
             "log from kernel memory",
             svc::log_raw(1, kernel, 16),
@@ -197,6 +199,16 @@ fn bad_calls() {
             "interrupt ack on its log capability",
             svc::interrupt_ack(0),
             Status::WrongKind,
+        ),
+        (
+            "console read without the console grant",
+            svc::console_read(&mut typed).err().unwrap_or(Status::Ok),
+            Status::Denied,
+        ),
+        (
+            "system report without the system-info grant",
+            svc::system_info(1, &mut report).err().unwrap_or(Status::Ok),
+            Status::Denied,
         ),
         (
             "wait on an interrupt it does not hold",

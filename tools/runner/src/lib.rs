@@ -47,7 +47,8 @@ pub use paths::{
     workspace_root,
 };
 pub use qemu::{
-    DEFAULT_GDB_PORT, DEFAULT_TIMEOUT, Decoder, Output, Qemu, RunError, SEMIHOSTING_ARGV0, Session,
+    DEFAULT_GDB_PORT, DEFAULT_TIMEOUT, Decoder, Input, Output, Qemu, RunError, SEMIHOSTING_ARGV0,
+    Session,
 };
 pub use shell::{join as shell_join, quote as shell_quote};
 

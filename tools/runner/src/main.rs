@@ -280,6 +280,8 @@ fn run(args: RunArgs) -> Result<u8> {
         .semihosting_args(args.args)
         .gdb(args.gdb)
         .decoder(decoder)
+        // What is typed in this terminal reaches the console (the demo's shell answers it).
+        .input(ruvix_runner::Input::Forward)
         .extra_args(args.qemu_args);
     let qemu = match args.gdb_port {
         Some(port) => qemu.gdb_port(port),

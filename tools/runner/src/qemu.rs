@@ -132,6 +132,20 @@ pub struct Qemu {
     gdb: Option<u16>,
     timeout: Duration,
     decoder: Decoder,
+    input: Input,
+}
+
+/// What QEMU's first serial port (UART0: the log's wire, and the console's input) receives.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Input {
+    /// Nothing (`/dev/null`).
+    #[default]
+    None,
+    /// What this program reads on its stdin, as it comes (`just run`: type into the terminal;
+    /// the terminal stays in line mode, so a line goes out when Enter is pressed).
+    Forward,
+    /// These bytes, then, after the pause, the second ones, then end of input (tests).
+    Bytes(Vec<u8>, Duration, Vec<u8>),
 }
 
 impl Qemu {
@@ -148,7 +162,14 @@ impl Qemu {
             gdb: None,
             timeout: DEFAULT_TIMEOUT,
             decoder: Decoder::default(),
+            input: Input::None,
         }
+    }
+
+    /// What the first serial port receives (see [`Input`]).
+    pub fn input(mut self, input: Input) -> Self {
+        self.input = input;
+        self
     }
 
     /// A run of the board's test image (`<images>/<board>-test`); errors if it is not built.
@@ -338,8 +359,9 @@ impl Qemu {
 
     /// Starts QEMU and (unless [`Decoder::Raw`]) the decoder reading its stdout.
     ///
-    /// QEMU's stdin is always `/dev/null`: `-serial stdio` would otherwise put a terminal in
-    /// raw mode, or fail when there is no terminal (CI, `… </dev/null | cat`).
+    /// QEMU's stdin is never the terminal: `-serial stdio` would put it in raw mode, and QEMU
+    /// runs in a process group of its own, which may not read it. It is `/dev/null` or a pipe
+    /// this program feeds ([`Input`]).
     pub fn spawn(&self, output: Output) -> Result<Session, RunError> {
         let hint = if self
             .image_dir
@@ -366,7 +388,10 @@ impl Qemu {
         );
 
         let mut cmd = Command::new(&qemu_prog);
-        cmd.args(&qemu_args).stdin(Stdio::null());
+        cmd.args(&qemu_args).stdin(match self.input {
+            Input::None => Stdio::null(),
+            Input::Forward | Input::Bytes(..) => Stdio::piped(),
+        });
         cmd.stdout(if decoder.is_none() && output == Output::Inherit {
             Stdio::inherit()
         } else {
@@ -383,6 +408,24 @@ impl Qemu {
                 program: qemu_prog.display().to_string(),
                 source,
             })?;
+
+        if let Some(mut stdin) = qemu.stdin.take() {
+            let input = self.input.clone();
+            // Detached: it ends with its input, or with the process.
+            std::thread::spawn(move || {
+                use std::io::Write;
+                let _ = match input {
+                    Input::Bytes(first, pause, then) => stdin.write_all(&first).and_then(|()| {
+                        std::thread::sleep(pause);
+                        stdin.write_all(&then)
+                    }),
+                    Input::Forward => {
+                        std::io::copy(&mut std::io::stdin().lock(), &mut stdin).map(|_| ())
+                    }
+                    Input::None => Ok(()),
+                };
+            });
+        }
 
         let decoder = match decoder {
             None => None,
