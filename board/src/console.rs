@@ -70,6 +70,8 @@ struct Input {
     len: usize,
     dropped: u64,
     received: u64,
+    /// Counter when the last byte arrived.
+    last_at: u64,
 }
 
 /// Typed bytes the kernel holds for the console's reader.
@@ -78,6 +80,7 @@ pub const INPUT_BYTES: usize = 256;
 impl Input {
     fn push(&mut self, byte: u8) {
         self.received = self.received.wrapping_add(1);
+        self.last_at = crate::arch::timer::counter();
         if self.len == INPUT_BYTES {
             self.dropped = self.dropped.wrapping_add(1);
             return;
@@ -117,6 +120,7 @@ static STATE: Shared = Shared(UnsafeCell::new(State {
         len: 0,
         dropped: 0,
         received: 0,
+        last_at: 0,
     },
 }));
 
@@ -279,9 +283,16 @@ pub fn input_pending() -> bool {
     with_state(|state| state.input.len > 0)
 }
 
-/// Bytes received in all, and bytes dropped because the input ring was full.
-pub fn input_counts() -> (u64, u64) {
-    with_state(|state| (state.input.received, state.input.dropped))
+/// Bytes received in all, bytes dropped because the input ring was full, and the counter when
+/// the last one arrived.
+pub fn input_counts() -> (u64, u64, u64) {
+    with_state(|state| {
+        (
+            state.input.received,
+            state.input.dropped,
+            state.input.last_at,
+        )
+    })
 }
 
 /// Move what fits into the FIFO now, without waiting (the idle loop calls it).

@@ -17,12 +17,14 @@ fn typed_commands_reach_the_shell_and_are_answered(board: Board) {
         .semihosting_args(["run", "seconds=2"])
         .dtb(dtb(board))
         .initrd(package(DEMO_MANIFEST))
-        .input(Input::Bytes(
-            b"\nhelp\nuptime\ntasks\r\nqueues\nlog\nfrobnicate\n".to_vec(),
+        .input(Input::Script(vec![
+            (
+                Duration::ZERO,
+                b"\nhelp\nuptime\ntasks\r\nqueues\nlog\nfrobnicate\n".to_vec(),
+            ),
             // Once the pipeline runs, `tasks` shows who waits for what.
-            Duration::from_millis(1200),
-            b"tasks\n".to_vec(),
-        ))
+            (Duration::from_millis(1200), b"tasks\n".to_vec()),
+        ]))
         .timeout(TIMEOUT);
     let run = qemu
         .run()

@@ -14,6 +14,7 @@
 //! - guest instructions for one null supervisor call round trip from an EL0 process (the
 //!   `el0` scenario);
 //! - interrupt latency: the system timer's match to the ticker's `wait` returning (Pi 3);
+//! - the console's round trip: a typed command to the demo shell's answer;
 //! - the demo pipeline's messages in one guest second (`-icount`) alone and beside each
 //!   flooder and all three, at the least urgent priority and at its own, with the flooders'
 //!   share of time;
@@ -30,7 +31,7 @@ use anyhow::{Context, Result, bail};
 use crate::package::{
     DEMO_MANIFEST, DRIVERS_MANIFEST, FLOOD_MANIFESTS, FLOODERS, pack, package_path, qemu_dtb_path,
 };
-use crate::{Board, Outcome, Qemu, image_dir, number_after};
+use crate::{Board, Input, Outcome, Qemu, image_dir, number_after};
 
 pub const BENCH_QUEUE_MANIFEST: &str = "components/bench-queue.toml";
 pub const BENCH_YIELD_MANIFEST: &str = "components/bench-yield.toml";
@@ -231,6 +232,36 @@ fn bench_board(board: Board, report: &mut String) -> Result<()> {
             "- interrupt latency: not measurable here (QEMU's raspi4b does not connect the system timer to the GIC)"
         )?;
     }
+
+    // The console's round trip: a command typed (its last byte's receive interrupt) to the
+    // shell's answer being made (the `uptime` report says how long ago the last byte came),
+    // beside the running pipeline.
+    let console = Qemu::new(board, image_dir(board, true))
+        .semihosting_args(["run", "seconds=4"])
+        .dtb(qemu_dtb_path(board))
+        .initrd(package_path(DEMO_MANIFEST))
+        .input(Input::Script(vec![
+            (Duration::ZERO, b"\n".to_vec()),
+            (Duration::from_secs(2), b"uptime\n".to_vec()),
+            (Duration::from_secs(2), b"uptime\n".to_vec()),
+        ]))
+        .extra_args(["-icount", "shift=0"])
+        .timeout(Duration::from_secs(600))
+        .run()?;
+    let round_trips: Vec<u64> = console
+        .lines
+        .iter()
+        .filter_map(|l| number_after(l, "last console input "))
+        .collect();
+    let [first, second, ..] = round_trips[..] else {
+        bail!("the shell did not answer twice\n{}", console.log());
+    };
+    writeln!(
+        report,
+        "- console round trip (Enter to the shell's `uptime` answer, beside the pipeline): {} guest instructions; the first command {} (wasmi translates the shell's code on first use)",
+        second * 1000,
+        first * 1000
+    )?;
 
     // A null supervisor call from EL0 and back.
     let el0 = Qemu::new(board, image_dir(board, true))

@@ -144,8 +144,8 @@ pub enum Input {
     /// What this program reads on its stdin, as it comes (`just run`: type into the terminal;
     /// the terminal stays in line mode, so a line goes out when Enter is pressed).
     Forward,
-    /// These bytes, then, after the pause, the second ones, then end of input (tests).
-    Bytes(Vec<u8>, Duration, Vec<u8>),
+    /// A script (tests): each pause, then its bytes; then end of input.
+    Script(Vec<(Duration, Vec<u8>)>),
 }
 
 impl Qemu {
@@ -390,7 +390,7 @@ impl Qemu {
         let mut cmd = Command::new(&qemu_prog);
         cmd.args(&qemu_args).stdin(match self.input {
             Input::None => Stdio::null(),
-            Input::Forward | Input::Bytes(..) => Stdio::piped(),
+            Input::Forward | Input::Script(_) => Stdio::piped(),
         });
         cmd.stdout(if decoder.is_none() && output == Output::Inherit {
             Stdio::inherit()
@@ -415,9 +415,9 @@ impl Qemu {
             std::thread::spawn(move || {
                 use std::io::Write;
                 let _ = match input {
-                    Input::Bytes(first, pause, then) => stdin.write_all(&first).and_then(|()| {
-                        std::thread::sleep(pause);
-                        stdin.write_all(&then)
+                    Input::Script(steps) => steps.iter().try_for_each(|(pause, bytes)| {
+                        std::thread::sleep(*pause);
+                        stdin.write_all(bytes)
                     }),
                     Input::Forward => {
                         std::io::copy(&mut std::io::stdin().lock(), &mut stdin).map(|_| ())

@@ -75,14 +75,27 @@ impl Processes {
     }
 
     fn uptime_report(&self) -> String {
-        let ms = board::timer::counter().saturating_mul(1000) / self.counter_hz.max(1);
-        format!(
-            "uptime {}.{:03} s, {} components, {} queues",
-            ms / 1000,
-            ms % 1000,
+        let now = board::timer::counter();
+        let us = |ticks: u64| ticks.saturating_mul(1_000_000) / self.counter_hz.max(1);
+        let up = us(now);
+        let mut report = format!(
+            "uptime {}.{:06} s, {} components, {} queues",
+            up / 1_000_000,
+            up % 1_000_000,
             self.processes.len(),
             self.queues.len()
-        )
+        );
+        // How long ago the last byte was typed: for a command, the time from the Enter key
+        // to this answer (what `just bench` reports as the console's round trip).
+        let (received, _, last_at) = board::console::input_counts();
+        if received > 0 {
+            let _ = write!(
+                report,
+                "; last console input {} us ago",
+                us(now.saturating_sub(last_at))
+            );
+        }
+        report
     }
 
     fn tasks_report(&self) -> String {
@@ -173,7 +186,7 @@ impl Processes {
                 process.name, process.stats.log_lines, process.stats.log_dropped
             );
         }
-        let (received, dropped) = board::console::input_counts();
+        let (received, dropped, _) = board::console::input_counts();
         let _ = write!(
             report,
             "\nconsole input: {received} bytes received, {dropped} dropped (input full)"
