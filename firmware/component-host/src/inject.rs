@@ -93,7 +93,7 @@ fn note(text: &str) {
     for _ in 0..3 {
         match svc::log(2, &line) {
             Err((Status::WouldBlock, wait)) => {
-                let _ = svc::wait(&[], counter().saturating_add(wait));
+                let _ = svc::wait(&[], counter().saturating_add(wait), 0);
             }
             _ => return,
         }
@@ -212,7 +212,7 @@ fn bad_calls() {
         ),
         (
             "wait on an interrupt it does not hold",
-            svc::wait(&[wait_interrupt(0)], 0)
+            svc::wait(&[wait_interrupt(0)], 0, 0)
                 .err()
                 .unwrap_or(Status::Ok),
             Status::Denied,

@@ -171,7 +171,7 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
             Step::Ran {
                 outcome: SliceOutcome::Yielded,
                 ..
-            } => svc::yield_now(),
+            } => svc::yield_now(fuel(runtime)),
             Step::Ran { .. } => {}
             Step::Idle { next_wakeup_ticks } => {
                 waits.clear();
@@ -192,7 +192,7 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
                     svc::exit()
                 }
                 let deadline = next_wakeup_ticks.unwrap_or(u64::MAX);
-                match svc::wait(&words, deadline) {
+                match svc::wait(&words, deadline, fuel(runtime)) {
                     Ok(satisfied) => {
                         for (bit, wait) in waits.iter().enumerate() {
                             if satisfied & (1 << bit) != 0 {
@@ -205,4 +205,9 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
             }
         }
     }
+}
+
+/// The fuel the component's tasks have spent so far, for the kernel's reports.
+fn fuel(runtime: &Runtime<HostPlatform>) -> u64 {
+    runtime.tasks().map(|t| t.stats.fuel).sum()
 }

@@ -7,8 +7,25 @@ use core::arch::asm;
 use ruvix_process_abi::{Status, call};
 use ruvix_runtime::CallError;
 
-/// `svc #N` with up to three arguments; returns `x0`, `x1`.
+/// `svc #N` with up to three arguments (four for `wait`); returns `x0`, `x1`.
 macro_rules! svc {
+    ($number:expr, $a:expr, $b:expr, $c:expr, $d:expr) => {{
+        let x0: u64;
+        let x1: u64;
+        // SAFETY: as below; `x3` is one more argument, read by the kernel only.
+        unsafe {
+            asm!(
+                "svc #{number}",
+                number = const $number,
+                inout("x0") $a => x0,
+                inout("x1") $b => x1,
+                in("x2") $c,
+                in("x3") $d,
+                options(nostack)
+            )
+        };
+        (x0, x1)
+    }};
     ($number:expr, $a:expr, $b:expr, $c:expr) => {{
         let x0: u64;
         let x1: u64;
@@ -192,18 +209,20 @@ pub fn system_info(topic: u64, into: &mut [u8]) -> Result<usize, Status> {
 }
 
 /// Lets the other ready processes run (a task yielded).
-pub fn yield_now() {
-    let _ = svc!(call::YIELD, 0u64, 0u64, 0u64);
+/// `fuel`: what the component's tasks have spent so far (the kernel's `tasks` report).
+pub fn yield_now(fuel: u64) {
+    let _ = svc!(call::YIELD, fuel, 0u64, 0u64);
 }
 
 /// Sleeps until one of `waits` may succeed or the counter reaches `deadline`; a bit per wait
-/// word that may now succeed.
-pub fn wait(waits: &[u32], deadline: u64) -> Result<u64, Status> {
+/// word that may now succeed. `fuel` as for [`yield_now`].
+pub fn wait(waits: &[u32], deadline: u64, fuel: u64) -> Result<u64, Status> {
     match svc!(
         call::WAIT,
         waits.as_ptr() as u64,
         waits.len() as u64,
-        deadline
+        deadline,
+        fuel
     ) {
         (0, satisfied) => Ok(satisfied),
         (code, _) => Err(status(code)),

@@ -240,7 +240,7 @@ fn gdb_session_sees_stages_statics_locals_and_tasks(board: Board) {
     // The process table: a header naming the columns, one line per process.
     let tasks = step(&output, "tasks");
     println!("{tasks}");
-    assert!(tasks.contains("ruvix: 4 processes, "), "{tasks}");
+    assert!(tasks.contains("ruvix: 5 processes, "), "{tasks}");
     let header: Vec<&str> = tasks
         .lines()
         .find(|l| l.split_whitespace().next() == Some("id"))
@@ -257,7 +257,10 @@ fn gdb_session_sees_stages_statics_locals_and_tasks(board: Board) {
             .unwrap_or_else(|| panic!("no {name} in {line}"))
             .to_string()
     };
-    for (id, name) in ["sensor", "filter", "sink", "blinky"].iter().enumerate() {
+    for (id, name) in ["sensor", "filter", "sink", "blinky", "shell"]
+        .iter()
+        .enumerate()
+    {
         let line = tasks
             .lines()
             .find(|l| l.split_whitespace().nth(1) == Some(name))

@@ -119,8 +119,8 @@ impl Processes {
             }
             let _ = write!(
                 report,
-                "{}: {state}, {} restarts, {ms} ms used, {} calls",
-                process.name, process.restarts, process.stats.calls
+                "{}: {state}, {} restarts, {ms} ms used, {} fuel, {} calls",
+                process.name, process.restarts, process.stats.fuel, process.stats.calls
             );
             if let State::Waiting(words) = &process.state {
                 report.push_str(", blocked on ");

@@ -145,6 +145,8 @@ pub struct ProcessStats {
     pub calls: u64,
     /// Faults (EL0 exceptions, traps reported by its host).
     pub faults: u64,
+    /// Fuel its tasks spent, as its host reports it with `yield` and `wait`.
+    pub fuel: u64,
     /// Log lines it wrote, and lines dropped over the component's log budget (by its host or,
     /// for a host that skipped its check, by the kernel).
     pub log_lines: u64,

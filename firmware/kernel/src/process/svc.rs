@@ -42,11 +42,15 @@ impl Processes {
         let Some(process) = self.processes.get(index) else {
             return Next::Fault(String::from("no such process"));
         };
-        let [a, b, c] = [
+        let [a, b, c, d] = [
             process.context.x[0],
             process.context.x[1],
             process.context.x[2],
+            process.context.x[3],
         ];
+        if number == call::WAIT {
+            self.note_fuel(index, d);
+        }
         let (status, value, next) = match number {
             call::EXIT => return Next::Exit,
             call::FAULT => return Next::Fault(self.own_text(index, a, b)),
@@ -105,7 +109,10 @@ impl Processes {
                 Ok(len) => (Status::Ok, len, Next::Resume),
                 Err(status) => (status, 0, Next::Resume),
             },
-            call::YIELD => (Status::Ok, 0, Next::Yield),
+            call::YIELD => {
+                self.note_fuel(index, a);
+                (Status::Ok, 0, Next::Yield)
+            }
             call::WAIT => match self.wait(index, a, b, c) {
                 Ok(Some(satisfied)) => (Status::Ok, satisfied, Next::Resume),
                 Ok(None) => (Status::Ok, 0, Next::Wait),
@@ -151,6 +158,14 @@ impl Processes {
             text
         } else {
             alloc::format!("{name}: {text}")
+        }
+    }
+
+    /// What the host says its tasks spent (`yield`'s `x0`, `wait`'s `x3`): a statistic only,
+    /// kept monotonic.
+    fn note_fuel(&mut self, index: usize, fuel: u64) {
+        if let Some(process) = self.processes.get_mut(index) {
+            process.stats.fuel = process.stats.fuel.max(fuel);
         }
     }
 

@@ -144,7 +144,8 @@ impl BootInfo {
 const _: () = assert!(core::mem::size_of::<BootInfo>() <= layout::PAGE_SIZE as usize);
 
 pub mod call {
-    //! Supervisor call numbers: the immediate of `svc #n`. Arguments in `x0`..`x2`, the
+    //! Supervisor call numbers: the immediate of `svc #n`. Arguments in `x0`..`x2` (`wait`
+    //! also reads `x3`), the
     //! [`crate::Status`] in `x0`, a second result in `x1`. Every other register is preserved.
 
     /// `exit()`: every task has finished; the process ends normally. Does not return.
@@ -177,8 +178,9 @@ pub mod call {
     /// `receive(handle, buffer, len)`: copies the oldest message (exactly `len` bytes long, as
     /// `front_len` said) into `buffer` and only then removes it.
     pub const RECEIVE: u16 = 22;
-    /// `yield()`: a task yielded (`task.yield-now`): the rest of this slice goes to the other
-    /// ready processes; this one stays ready.
+    /// `yield(fuel)`: a task yielded (`task.yield-now`): the rest of this slice goes to the other
+    /// ready processes; this one stays ready. `fuel`: what the component's tasks have spent so
+    /// far (a statistic for the kernel's reports).
     pub const YIELD: u16 = 30;
     /// `now_us() -> microseconds`: `time.now-us`, since boot; needs the `timer` capability.
     pub const NOW_US: u16 = 40;
@@ -200,9 +202,10 @@ pub mod call {
     /// ([`crate::TOPIC_UPTIME`] …), as much as fits into `buffer`; `x1` is its whole length
     /// (call again with a larger buffer if it did not fit). Needs `system-info` with read.
     pub const SYSTEM_INFO: u16 = 61;
-    /// `wait(waits, count, deadline) -> satisfied`: every task is blocked; sleep until one of
+    /// `wait(waits, count, deadline, fuel) -> satisfied`: every task is blocked; sleep until one of
     /// the `count` (≤ 64) wait words at `waits` may succeed or the counter reaches `deadline`
-    /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed.
+    /// (`u64::MAX`: none). Returns in `x1` a bit per wait word that may now succeed. `fuel` in
+    /// `x3`, as for [`YIELD`].
     pub const WAIT: u16 = 31;
 }
 
