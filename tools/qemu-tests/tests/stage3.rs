@@ -37,7 +37,7 @@ fn demo_pipeline_moves_10000_messages_in_order(board: Board) {
         *seen.borrow() >= 2
     });
     run.assert_line("stage 3 mount: ok");
-    run.assert_line("4 components mounted, 2 queues connected, 4 tasks spawned");
+    run.assert_line("5 components mounted, 2 queues connected, 5 tasks spawned");
     run.assert_line("sink: 10000 messages received in order (0 lost, 0 duplicated, 0 reordered)");
     let counts: Vec<u64> = run
         .lines
