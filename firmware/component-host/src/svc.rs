@@ -114,21 +114,20 @@ pub fn log(level: u64, text: &str) -> Result<(), (Status, u64)> {
 
 /// Microseconds since boot (`time.now-us`; the kernel checks the `timer` capability).
 pub fn now_us() -> Result<u64, Status> {
-    match svc!(call::NOW_US, 0u64, 0u64, 0u64) {
-        (0, us) => Ok(us),
-        (code, _) => Err(status(code)),
-    }
+    value(svc!(call::NOW_US, 0u64, 0u64, 0u64))
 }
 
 /// The handle of the capability `name` in the kernel's table for this process.
 pub fn lookup(name: &str) -> Result<u32, Status> {
     let (ptr, len) = text_arguments(name);
-    lookup_result(svc!(call::LOOKUP, ptr, len, 0u64))
+    value::<u32>(svc!(call::LOOKUP, ptr, len, 0u64))
 }
 
-fn lookup_result((code, handle): (u64, u64)) -> Result<u32, Status> {
+/// A call's `x1` result when `x0` says it succeeded; a value that does not fit `T` is the
+/// kernel's error, reported as `BadArgument`.
+fn value<T: TryFrom<u64>>((code, x1): (u64, u64)) -> Result<T, Status> {
     match code {
-        0 => u32::try_from(handle).map_err(|_| Status::BadArgument),
+        0 => T::try_from(x1).map_err(|_| Status::BadArgument),
         code => Err(status(code)),
     }
 }
@@ -151,10 +150,7 @@ pub fn send(handle: u32, message: &[u8]) -> Status {
 
 /// The length of the oldest message of the queue `handle` receives from.
 pub fn front_len(handle: u32) -> Result<usize, Status> {
-    match svc!(call::FRONT_LEN, u64::from(handle), 0u64, 0u64) {
-        (0, len) => usize::try_from(len).map_err(|_| Status::BadArgument),
-        (code, _) => Err(status(code)),
-    }
+    value(svc!(call::FRONT_LEN, u64::from(handle), 0u64, 0u64))
 }
 
 /// Moves the oldest message of the queue `handle` receives from into `target` (exactly its
@@ -171,10 +167,7 @@ pub fn receive(handle: u32, target: &mut [u8]) -> Status {
 
 /// How many times the interrupt `handle` names fired since its last acknowledgement.
 pub fn interrupt_count(handle: u32) -> Result<u32, Status> {
-    match svc!(call::INTERRUPT_COUNT, u64::from(handle), 0u64, 0u64) {
-        (0, count) => u32::try_from(count).map_err(|_| Status::BadArgument),
-        (code, _) => Err(status(code)),
-    }
+    value(svc!(call::INTERRUPT_COUNT, u64::from(handle), 0u64, 0u64))
 }
 
 /// Acknowledges the interrupt `handle` names: the kernel unmasks its line.
@@ -184,32 +177,26 @@ pub fn interrupt_ack(handle: u32) -> Status {
 
 /// Moves typed console bytes into `into`; how many (`WouldBlock`: none).
 pub fn console_read(into: &mut [u8]) -> Result<usize, Status> {
-    match svc!(
+    value(svc!(
         call::CONSOLE_READ,
         into.as_mut_ptr() as u64,
         into.len() as u64,
         0u64
-    ) {
-        (0, n) => usize::try_from(n).map_err(|_| Status::BadArgument),
-        (code, _) => Err(status(code)),
-    }
+    ))
 }
 
 /// The kernel's report on `topic` into `into` (as much as fits); its whole length.
 pub fn system_info(topic: u64, into: &mut [u8]) -> Result<usize, Status> {
-    match svc!(
+    value(svc!(
         call::SYSTEM_INFO,
         topic,
         into.as_mut_ptr() as u64,
         into.len() as u64
-    ) {
-        (0, len) => usize::try_from(len).map_err(|_| Status::BadArgument),
-        (code, _) => Err(status(code)),
-    }
+    ))
 }
 
-/// Lets the other ready processes run (a task yielded).
-/// `fuel`: what the component's tasks have spent so far (the kernel's `tasks` report).
+/// Lets the other ready processes run (a task yielded). `fuel`: what the component's tasks
+/// have spent so far (the kernel's `tasks` report).
 pub fn yield_now(fuel: u64) {
     let _ = svc!(call::YIELD, fuel, 0u64, 0u64);
 }
@@ -217,16 +204,13 @@ pub fn yield_now(fuel: u64) {
 /// Sleeps until one of `waits` may succeed or the counter reaches `deadline`; a bit per wait
 /// word that may now succeed. `fuel` as for [`yield_now`].
 pub fn wait(waits: &[u32], deadline: u64, fuel: u64) -> Result<u64, Status> {
-    match svc!(
+    value(svc!(
         call::WAIT,
         waits.as_ptr() as u64,
         waits.len() as u64,
         deadline,
         fuel
-    ) {
-        (0, satisfied) => Ok(satisfied),
-        (code, _) => Err(status(code)),
-    }
+    ))
 }
 
 /// Fault injection: the raw calls, with arguments as they come.
@@ -237,7 +221,7 @@ pub fn log_raw(level: u64, ptr: u64, len: u64) -> Status {
 
 #[cfg(feature = "fault-injection")]
 pub fn lookup_raw(ptr: u64, len: u64) -> Status {
-    match lookup_result(svc!(call::LOOKUP, ptr, len, 0u64)) {
+    match value::<u32>(svc!(call::LOOKUP, ptr, len, 0u64)) {
         Ok(_) => Status::Ok,
         Err(status) => status,
     }

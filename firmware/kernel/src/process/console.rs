@@ -10,7 +10,7 @@ use alloc::vec;
 use core::fmt::Write;
 
 use ruvix_caps::{ObjectKind, Rights};
-use ruvix_process_abi::{Status, TOPIC_LOG, TOPIC_QUEUES, TOPIC_TASKS, TOPIC_UPTIME};
+use ruvix_process_abi::{Status, TOPIC_LOG, TOPIC_QUEUES, TOPIC_TASKS, TOPIC_UPTIME, WaitWord};
 use ruvix_sched::ComponentState;
 
 use super::{Processes, State};
@@ -22,12 +22,7 @@ const MAX_READ: usize = board::console::INPUT_BYTES;
 impl Processes {
     /// Whether any process holds `console` (then the kernel takes what is typed).
     pub(super) fn console_wanted(&self) -> bool {
-        self.processes.iter().any(|p| {
-            p.caps
-                .table()
-                .find_kind(ObjectKind::Console)
-                .is_some_and(|(_, c)| c.allows(Rights::READ))
-        })
+        (0..self.processes.len()).any(|index| self.holds(index, ObjectKind::Console, Rights::READ))
     }
 
     /// `console_read`: up to `len` typed bytes into the caller's buffer at `ptr`.
@@ -137,20 +132,18 @@ impl Processes {
 
     /// A wait word as a person reads it: `receive on queue readings`, `interrupt uart`.
     fn describe_wait(&self, word: u32) -> String {
-        if word == ruvix_process_abi::WAIT_CONSOLE {
-            return String::from("console input");
-        }
-        if word & ruvix_process_abi::WAIT_INTERRUPT != 0 {
-            let id = (word & !ruvix_process_abi::WAIT_INTERRUPT) as usize;
-            let name = self.interrupts.get(id).map_or("?", |i| i.name.as_str());
-            return format!("interrupt {name}");
-        }
-        let queue = (word >> 1) as usize;
-        let name = self.queue_names.get(queue).map_or("?", String::as_str);
-        if word & 1 == 1 {
-            format!("receive on queue {name}")
-        } else {
-            format!("send on queue {name}")
+        let queue = |q: u32| self.queue_names.get(q as usize).map_or("?", String::as_str);
+        match WaitWord::decode(word) {
+            WaitWord::Console => String::from("console input"),
+            WaitWord::Interrupt(id) => {
+                let name = self
+                    .interrupts
+                    .get(id as usize)
+                    .map_or("?", |i| i.name.as_str());
+                format!("interrupt {name}")
+            }
+            WaitWord::Receive(q) => format!("receive on queue {}", queue(q)),
+            WaitWord::Send(q) => format!("send on queue {}", queue(q)),
         }
     }
 

@@ -8,7 +8,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use ruvix_caps::{Handle, InterruptId, ObjectKind, ObjectRef, QueueId, Rights};
-use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WAIT_CONSOLE, WAIT_INTERRUPT, call};
+use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WaitWord, call};
 use ruvix_queue::QueueError;
 
 use super::{Processes, State};
@@ -347,18 +347,11 @@ impl Processes {
             .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
         for word in &words {
-            let queue = QueueId(word >> 1);
-            let (end, right) = if *word == WAIT_CONSOLE {
-                (ObjectRef::Console, Rights::READ)
-            } else if word & WAIT_INTERRUPT != 0 {
-                (
-                    ObjectRef::Interrupt(InterruptId(word & !WAIT_INTERRUPT)),
-                    Rights::READ,
-                )
-            } else if word & 1 == 1 {
-                (ObjectRef::QueueReceive(queue), Rights::RECEIVE)
-            } else {
-                (ObjectRef::QueueSend(queue), Rights::SEND)
+            let (end, right) = match WaitWord::decode(*word) {
+                WaitWord::Console => (ObjectRef::Console, Rights::READ),
+                WaitWord::Interrupt(id) => (ObjectRef::Interrupt(InterruptId(id)), Rights::READ),
+                WaitWord::Receive(q) => (ObjectRef::QueueReceive(QueueId(q)), Rights::RECEIVE),
+                WaitWord::Send(q) => (ObjectRef::QueueSend(QueueId(q)), Rights::SEND),
             };
             let held = process
                 .caps
@@ -389,18 +382,11 @@ impl Processes {
     /// interrupt that has fired.
     pub(super) fn satisfied(&self, words: &[u32]) -> u64 {
         words.iter().enumerate().fold(0, |mask, (bit, word)| {
-            let ready = if *word == WAIT_CONSOLE {
-                board::console::input_pending()
-            } else if word & WAIT_INTERRUPT != 0 {
-                self.interrupt_fired(word & !WAIT_INTERRUPT)
-            } else {
-                self.queues.get((word >> 1) as usize).is_some_and(|q| {
-                    if word & 1 == 1 {
-                        !q.is_empty()
-                    } else {
-                        !q.is_full()
-                    }
-                })
+            let ready = match WaitWord::decode(*word) {
+                WaitWord::Console => board::console::input_pending(),
+                WaitWord::Interrupt(id) => self.interrupt_fired(id),
+                WaitWord::Receive(q) => self.queues.get(q as usize).is_some_and(|q| !q.is_empty()),
+                WaitWord::Send(q) => self.queues.get(q as usize).is_some_and(|q| !q.is_full()),
             };
             if ready && bit < 64 {
                 mask | (1 << bit)

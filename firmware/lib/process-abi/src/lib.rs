@@ -231,6 +231,34 @@ pub const fn wait_interrupt(interrupt: u32) -> u32 {
 /// The wait word for typed console input ([`call::CONSOLE_READ`]).
 pub const WAIT_CONSOLE: u32 = u32::MAX;
 
+/// What a wait word waits for: the one reading of the encoding the functions above make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitWord {
+    /// Room in this queue ([`wait_send`]).
+    Send(u32),
+    /// A message in this queue ([`wait_receive`]).
+    Receive(u32),
+    /// This interrupt to fire ([`wait_interrupt`]).
+    Interrupt(u32),
+    /// Typed console input ([`WAIT_CONSOLE`]).
+    Console,
+}
+
+impl WaitWord {
+    /// The meaning of `word`.
+    pub const fn decode(word: u32) -> WaitWord {
+        if word == WAIT_CONSOLE {
+            WaitWord::Console
+        } else if word & WAIT_INTERRUPT != 0 {
+            WaitWord::Interrupt(word & !WAIT_INTERRUPT)
+        } else if word & 1 == 1 {
+            WaitWord::Receive(word >> 1)
+        } else {
+            WaitWord::Send(word >> 1)
+        }
+    }
+}
+
 /// [`call::SYSTEM_INFO`] topics (the WIT `system-info.topic`, in order).
 pub const TOPIC_UPTIME: u64 = 0;
 /// One line per component.
@@ -348,6 +376,10 @@ mod tests {
         assert_eq!(wait_interrupt(3), WAIT_INTERRUPT | 3);
         assert_eq!(wait_send(5) & WAIT_INTERRUPT, 0);
         assert_eq!(wait_receive(1000) & WAIT_INTERRUPT, 0);
+        assert_eq!(WaitWord::decode(wait_send(5)), WaitWord::Send(5));
+        assert_eq!(WaitWord::decode(wait_receive(5)), WaitWord::Receive(5));
+        assert_eq!(WaitWord::decode(wait_interrupt(3)), WaitWord::Interrupt(3));
+        assert_eq!(WaitWord::decode(WAIT_CONSOLE), WaitWord::Console);
     }
 
     #[test]

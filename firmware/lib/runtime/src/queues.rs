@@ -122,7 +122,7 @@ impl LocalQueues {
     /// Device interrupt `interrupt` fires: counted and the line masked, unless it is masked
     /// already (then the controller does not pass it on). Returns whether it was seen.
     pub fn raise_interrupt(&mut self, interrupt: InterruptId) -> bool {
-        let index = usize::try_from(interrupt.0).unwrap_or(usize::MAX);
+        let index = index(interrupt.0);
         if index >= 64 {
             return false;
         }
@@ -144,7 +144,7 @@ impl LocalQueues {
     }
 
     fn mark(&mut self, queue: QueueId, event: u8) {
-        if let Some(flags) = self.events.get_mut(index(queue)) {
+        if let Some(flags) = self.events.get_mut(index(queue.0)) {
             *flags |= event;
             self.any_event = true;
         }
@@ -164,7 +164,7 @@ impl QueueBackend for LocalQueues {
     ) -> Result<(), QueueRefusal> {
         let q = self
             .queues
-            .get_mut(index(queue))
+            .get_mut(index(queue.0))
             .ok_or(QueueRefusal::Error(CallError::BadHandle))?;
         match q.try_send(message) {
             Ok(()) => {
@@ -180,7 +180,7 @@ impl QueueBackend for LocalQueues {
     fn front_len(&mut self, _handle: Handle, queue: QueueId) -> Result<usize, QueueRefusal> {
         let q = self
             .queues
-            .get(index(queue))
+            .get(index(queue.0))
             .ok_or(QueueRefusal::Error(CallError::BadHandle))?;
         q.peek().map(<[u8]>::len).ok_or(QueueRefusal::WouldBlock)
     }
@@ -193,7 +193,7 @@ impl QueueBackend for LocalQueues {
     ) -> Result<(), QueueRefusal> {
         let q = self
             .queues
-            .get_mut(index(queue))
+            .get_mut(index(queue.0))
             .ok_or(QueueRefusal::Error(CallError::BadHandle))?;
         match q.peek() {
             Some(message) if message.len() == target.len() => target.copy_from_slice(message),
@@ -231,10 +231,7 @@ impl QueueBackend for LocalQueues {
         _handle: Handle,
         interrupt: InterruptId,
     ) -> Result<u32, QueueRefusal> {
-        match self
-            .interrupts
-            .get(usize::try_from(interrupt.0).unwrap_or(usize::MAX))
-        {
+        match self.interrupts.get(index(interrupt.0)) {
             Some(line) if line.count > 0 => Ok(line.count),
             _ => Err(QueueRefusal::WouldBlock),
         }
@@ -245,10 +242,7 @@ impl QueueBackend for LocalQueues {
         _handle: Handle,
         interrupt: InterruptId,
     ) -> Result<(), QueueRefusal> {
-        if let Some(line) = self
-            .interrupts
-            .get_mut(usize::try_from(interrupt.0).unwrap_or(usize::MAX))
-        {
+        if let Some(line) = self.interrupts.get_mut(index(interrupt.0)) {
             line.count = 0;
             line.masked = false;
         }
@@ -260,7 +254,7 @@ impl QueueBackend for LocalQueues {
     }
 }
 
-/// A queue id as an index (saturating: an absurd id simply names nothing).
-fn index(queue: QueueId) -> usize {
-    usize::try_from(queue.0).unwrap_or(usize::MAX)
+/// A queue or interrupt id as an index (saturating: an absurd id simply names nothing).
+fn index(id: u32) -> usize {
+    usize::try_from(id).unwrap_or(usize::MAX)
 }
