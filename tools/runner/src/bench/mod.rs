@@ -89,8 +89,26 @@ fn sum_of(run: &Outcome, prefix: &str, marker: &str) -> u64 {
         .sum()
 }
 
+/// Whether the bench section `name` runs: all of them, unless `RUVIX_BENCH_ONLY` names some
+/// (comma-separated), for working on one without waiting for the rest.
+fn wanted(name: &str) -> bool {
+    match std::env::var("RUVIX_BENCH_ONLY") {
+        Ok(only) => only.split(',').any(|s| s.trim() == name),
+        Err(_) => true,
+    }
+}
+
 fn bench_board(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     writeln!(report, "\n## {} ({})\n", board.name(), board.machine())?;
+    if wanted("core") {
+        core_figures(board, report, table)?;
+    }
+    Ok(())
+}
+
+/// Sizes, stages, mounts, the kernel's IPC, switch and MMIO costs, interrupt latency, the
+/// console, the null `svc`, the pipeline beside the flooders, the log.
+fn core_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     for test in [false, true] {
         let dir = image_dir(board, test);
         let size = file_size(&dir.join("kernel8.img"))?;
