@@ -100,15 +100,24 @@ fn wanted(name: &str) -> bool {
 
 fn bench_board(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     writeln!(report, "\n## {} ({})\n", board.name(), board.machine())?;
-    if wanted("core") {
-        core_figures(board, report, table)?;
+    type Section = fn(Board, &mut String, &mut Table) -> Result<()>;
+    let sections: [(&str, Section); 5] = [
+        ("sizes", size_figures),
+        ("ipc", ipc_figures),
+        ("interrupts", interrupt_figures),
+        ("svc", svc_figures),
+        ("pipeline", pipeline_figures),
+    ];
+    for (name, section) in sections {
+        if wanted(name) {
+            section(board, report, table)?;
+        }
     }
     Ok(())
 }
 
-/// Sizes, stages, mounts, the kernel's IPC, switch and MMIO costs, interrupt latency, the
-/// console, the null `svc`, the pipeline beside the flooders, the log.
-fn core_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
+/// Image sizes, stage durations, mounts, per-process memory.
+fn size_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     for test in [false, true] {
         let dir = image_dir(board, test);
         let size = file_size(&dir.join("kernel8.img"))?;
@@ -196,6 +205,11 @@ fn core_figures(board: Board, report: &mut String, table: &mut Table) -> Result<
         )?;
     }
 
+    Ok(())
+}
+
+/// Queue send + receive, a switch between components, MMIO from wasm.
+fn ipc_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     // One send + receive: half a ping-pong round trip.
     let queue = boot(board, 1, Some(package_path(BENCH_QUEUE_MANIFEST)), true)?;
     // Queue 1 carries the replies: one message per completed round trip.
@@ -256,6 +270,11 @@ fn core_figures(board: Board, report: &mut String, table: &mut Table) -> Result<
         .at_most(200.0),
     );
 
+    Ok(())
+}
+
+/// Interrupt latency and the console's round trip.
+fn interrupt_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     // Interrupt latency: from the system timer's compare match to the ticker's `wait`
     // returning, as the ticker measures it (CLO at its wake-up minus the compare value, in
     // microseconds of guest time: 1,000 instructions each under `-icount shift=0`; it includes
@@ -343,6 +362,11 @@ fn core_figures(board: Board, report: &mut String, table: &mut Table) -> Result<
         ),
     );
 
+    Ok(())
+}
+
+/// A null supervisor call.
+fn svc_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     // A null supervisor call from EL0 and back.
     let el0 = Qemu::new(board, image_dir(board, true))
         .semihosting_args(["el0"])
@@ -367,6 +391,11 @@ fn core_figures(board: Board, report: &mut String, table: &mut Table) -> Result<
         ),
     );
 
+    Ok(())
+}
+
+/// The pipeline alone, beside the flooders, in wall-clock time; the log's steady state.
+fn pipeline_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     // The pipeline beside the flooders, in one guest second each.
     let alone = boot(board, 1, Some(package_path(DEMO_MANIFEST)), true)?;
     let delivered = |run: &Run| {
