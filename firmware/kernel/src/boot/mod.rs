@@ -54,6 +54,15 @@ pub static RUVIX_SYSTEM: AtomicPtr<stage3_mount::System> = AtomicPtr::new(core::
 
 /// Run the scheduler for `seconds` (from now).
 pub fn run_system_until(system: &mut stage3_mount::System, seconds: u64) {
+    if RUVIX_SYSTEM.load(Ordering::Relaxed).is_null() && !system.processes.processes.is_empty() {
+        // The first run, the end of the boot: every component is mounted and its tasks are about to run.
+        // Counted from the counter's start (reset under QEMU; power-on on a real board).
+        defmt::info!(
+            "boot: all {=usize} components mounted, their tasks running from {=u64} ticks",
+            system.processes.processes.len(),
+            board::timer::counter()
+        );
+    }
     RUVIX_SYSTEM.store(system, Ordering::Relaxed);
     board::timer::start_tick(TICK_HZ);
     board::console::start_interrupt_driven();

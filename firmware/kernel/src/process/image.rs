@@ -1,6 +1,6 @@
 //! The component host's image, embedded in the kernel: parsed once (`ruvix-user-image`), its
-//! code and read-only data copied once into pages every process maps, its writable segment a
-//! template each process copies.
+//! code and read-only data mapped in place (pages of the kernel image) into every process, its
+//! writable segment a template each process copies.
 
 use alloc::vec::Vec;
 
@@ -10,8 +10,16 @@ use ruvix_user_image::{Segment, SegmentKind, UserImage};
 use super::StartError;
 use super::memory::UserPages;
 
+/// Page alignment for the embedded ELF: its code and read-only segments start on pages of
+/// the file (`linker/component-host.ld`), so they are pages of the kernel image too, which
+/// processes map in place.
+#[repr(C, align(4096))]
+struct PageAligned<T: ?Sized>(T);
+
+static EMBEDDED_PAGES: &PageAligned<[u8]> =
+    &PageAligned(*include_bytes!(env!("RUVIX_EMBEDDED_COMPONENT_HOST")));
 /// The ELF `just build` built (`RUVIX_COMPONENT_HOST`).
-static EMBEDDED: &[u8] = include_bytes!(env!("RUVIX_EMBEDDED_COMPONENT_HOST"));
+static EMBEDDED: &[u8] = &EMBEDDED_PAGES.0;
 
 pub struct HostImage {
     image: UserImage<'static>,
@@ -31,6 +39,17 @@ impl HostImage {
         for segment in image.segments().iter() {
             shared.push(match segment.kind() {
                 SegmentKind::Code | SegmentKind::ReadOnly => {
+                    // In place when the segment is whole pages of the file (the kernel image
+                    // is identity-mapped: its addresses are physical ones); else a copy.
+                    let whole = segment.data_offset() == 0
+                        && segment.file_bytes().len() as u64 == segment.mem_size();
+                    if let Some(pages) = whole
+                        .then(|| UserPages::in_place(segment.file_bytes()))
+                        .flatten()
+                    {
+                        shared.push(Some(pages));
+                        continue;
+                    }
                     let mut pages =
                         UserPages::zeroed(segment.mem_size()).ok_or(StartError::Memory {
                             component: alloc::string::String::from("component host"),

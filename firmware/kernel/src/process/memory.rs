@@ -3,7 +3,7 @@
 //! address — which is what a process's translation table maps at the process's own virtual
 //! address.
 
-use alloc::alloc::{Layout, alloc_zeroed, dealloc};
+use alloc::alloc::{Layout, alloc, dealloc};
 use core::ptr::NonNull;
 
 use ruvix_process_abi::layout::PAGE_SIZE;
@@ -13,6 +13,8 @@ use ruvix_process_abi::layout::PAGE_SIZE;
 pub struct UserPages {
     base: NonNull<u8>,
     len: usize,
+    /// False for pages of the kernel image itself, mapped in place (read-only for ever).
+    owned: bool,
 }
 
 impl UserPages {
@@ -21,8 +23,31 @@ impl UserPages {
         let len = usize::try_from(bytes.max(1).div_ceil(PAGE_SIZE) * PAGE_SIZE).ok()?;
         let layout = Layout::from_size_align(len, PAGE_SIZE as usize).ok()?;
         // SAFETY: `layout` has a non-zero size.
-        let base = NonNull::new(unsafe { alloc_zeroed(layout) })?;
-        Some(UserPages { base, len })
+        let base = NonNull::new(unsafe { alloc(layout) })?;
+        let mut pages = UserPages {
+            base,
+            len,
+            owned: true,
+        };
+        pages.clear();
+        Some(pages)
+    }
+
+    /// Read-only pages of the kernel image (the embedded component host's code and read-only
+    /// data), mapped into processes where they are instead of copied; `None` unless `bytes`
+    /// are whole, page-aligned pages. They are never written nor freed.
+    pub fn in_place(bytes: &'static [u8]) -> Option<UserPages> {
+        let page = PAGE_SIZE as usize;
+        let aligned =
+            (bytes.as_ptr() as usize).is_multiple_of(page) && bytes.len().is_multiple_of(page);
+        if !aligned || bytes.is_empty() {
+            return None;
+        }
+        Some(UserPages {
+            base: NonNull::from(bytes).cast(),
+            len: bytes.len(),
+            owned: false,
+        })
     }
 
     /// Physical (= kernel) address of the first page.
@@ -37,6 +62,9 @@ impl UserPages {
 
     /// Copies `data` in at `offset`; false (nothing written) if it does not fit.
     pub fn write(&mut self, offset: u64, data: &[u8]) -> bool {
+        if !self.owned {
+            return false;
+        }
         let Some(end) = offset.checked_add(data.len() as u64) else {
             return false;
         };
@@ -60,6 +88,9 @@ impl UserPages {
     /// fit.
     pub fn write_value<T: Copy>(&mut self, offset: u64, value: &T) -> bool {
         let size = core::mem::size_of::<T>() as u64;
+        if !self.owned {
+            return false;
+        }
         if offset.checked_add(size).is_none_or(|end| end > self.len()) {
             return false;
         }
@@ -92,13 +123,20 @@ impl UserPages {
 
     /// Zeroes every page (a restart starts from a clean process).
     pub fn clear(&mut self) {
-        // SAFETY: the whole allocation, as for `write`.
-        unsafe { core::ptr::write_bytes(self.base.as_ptr(), 0, self.len) };
+        if !self.owned {
+            return;
+        }
+        // SAFETY: the whole allocation (page-aligned, whole pages, normal memory of the heap),
+        // which no Rust reference covers, as for `write`.
+        unsafe { crate::board::arch::cache::zero_pages(self.base.as_ptr(), self.len) };
     }
 }
 
 impl Drop for UserPages {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         if let Ok(layout) = Layout::from_size_align(self.len, PAGE_SIZE as usize) {
             // SAFETY: allocated in `zeroed` with this layout; no mapping of it is used any more
             // (the process tables that mapped it are gone or its ASID flushed first).
