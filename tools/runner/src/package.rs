@@ -56,6 +56,9 @@ pub const IRQ_STORM_MANIFEST: &str = "components/irq-storm.toml";
 pub const ECHO_RESTART_MANIFEST: &str = "components/echo-restart.toml";
 /// A component host that loops before it mounts (the boot must fail at stage 3, naming it).
 pub const MOUNT_ATTACK_MANIFEST: &str = "components/attack-mount.toml";
+/// One component timing host calls from wasm and its sleeps' wake-ups (`just bench`'s `calls`
+/// section and its QEMU test).
+pub const BENCH_CALLS_MANIFEST: &str = "components/bench-calls.toml";
 /// The attackers of [`ATTACK_MANIFEST`] that must fault, with the mapping each report names.
 pub const FAULTING_ATTACKS: [(&str, &str); 5] = [
     ("inject-peer-heap", "outside the user window"),
@@ -200,6 +203,7 @@ pub fn prepare() -> Result<PathBuf> {
     pack(DRIVERS_MANIFEST)?;
     pack(IRQ_STORM_MANIFEST)?;
     pack(ECHO_RESTART_MANIFEST)?;
+    pack(BENCH_CALLS_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

@@ -193,6 +193,7 @@ fn mount(
         );
     }
     processes.report_memory();
+    report_mapped(&processes);
     Ok(System {
         processes,
         root: kernel.root,
@@ -202,6 +203,27 @@ fn mount(
         regions,
         platform_id: kernel.platform_id,
     })
+}
+
+/// Per process, what its own translation table maps (the benchmarks read these lines).
+fn report_mapped(processes: &Processes) {
+    const KIB: u64 = 1024;
+    for process in &processes.processes {
+        let m = process.mapped();
+        defmt::info!(
+            "mapped: {=str}: {=u64} pages ({=u64} KiB): code {=u64} KiB and read-only data {=u64} KiB shared, data {=u64} KiB, stack {=u64} KiB, heap {=u64} KiB, inputs {=u64} KiB, regions {=u64} KiB",
+            process.name.as_str(),
+            m.total() / ruvix_process_abi::layout::PAGE_SIZE,
+            m.total() / KIB,
+            m.code / KIB,
+            m.rodata / KIB,
+            m.data / KIB,
+            m.stack / KIB,
+            m.heap / KIB,
+            m.inputs / KIB,
+            m.regions / KIB
+        );
+    }
 }
 
 /// Prints a component's grants and records them in the witness log.

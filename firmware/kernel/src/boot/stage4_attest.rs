@@ -48,6 +48,22 @@ pub fn run(verified: &VerifiedBoot, system: &mut System) {
     );
     dump_witness_log(&system.processes.witness);
     super::stage_ok(4, "attest", started);
+    report_heap(system);
+}
+
+/// The kernel heap once the boot is done. The processes' memory comes from it too, so that
+/// part is shown apart from the kernel's own objects (capability tables, queues, the witness
+/// log, the decoded manifest).
+fn report_heap(system: &System) {
+    let (used, free) = board::heap::usage();
+    let processes = usize::try_from(system.processes.heap_bytes()).unwrap_or(usize::MAX);
+    defmt::info!(
+        "heap after boot: {=usize} bytes used ({=usize} of them the processes' memory and translation tables, {=usize} the kernel's own), {=usize} free",
+        used,
+        processes,
+        used.saturating_sub(processes),
+        free
+    );
 }
 
 /// Print the witness log, one log line per dump line.

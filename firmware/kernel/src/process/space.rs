@@ -73,6 +73,29 @@ struct MappedRegion {
     mmio: bool,
 }
 
+/// What one process's own translation table maps, in bytes (whole 4 KiB pages), by kind.
+#[derive(Clone, Copy, Default)]
+pub struct MappedBytes {
+    /// The component host's code, shared by every process.
+    pub code: u64,
+    /// Its read-only data, shared by every process.
+    pub rodata: u64,
+    /// Its own copy of the host's data and bss.
+    pub data: u64,
+    pub stack: u64,
+    pub heap: u64,
+    /// Boot page, manifest, capability replica, module.
+    pub inputs: u64,
+    /// Its granted regions (their pages are the regions', not the process's).
+    pub regions: u64,
+}
+
+impl MappedBytes {
+    pub fn total(&self) -> u64 {
+        self.code + self.rodata + self.data + self.stack + self.heap + self.inputs + self.regions
+    }
+}
+
 /// A process's address space.
 pub struct UserSpace {
     tables: Tables,
@@ -316,6 +339,35 @@ impl UserSpace {
         (private, (TABLE_FRAMES as u64) * layout::PAGE_SIZE)
     }
 
+    /// What its translation table maps, by kind (from the areas and regions it was built with:
+    /// every mapping goes through them).
+    pub fn mapped(&self) -> MappedBytes {
+        let mut mapped = MappedBytes::default();
+        for area in &self.areas {
+            let bytes = self.pages(area).map_or(0, UserPages::len);
+            let kind = match area.memory {
+                Memory::Shared(index) => match self.host.segments().nth(index).map(|s| s.kind()) {
+                    Some(SegmentKind::Code) => &mut mapped.code,
+                    _ => &mut mapped.rodata,
+                },
+                Memory::Private(_) => match area.va {
+                    layout::STACK_BASE => &mut mapped.stack,
+                    layout::HEAP_BASE => &mut mapped.heap,
+                    layout::INPUTS_BASE => &mut mapped.inputs,
+                    _ => &mut mapped.data,
+                },
+            };
+            *kind += bytes;
+        }
+        for region in &self.regions {
+            // Mapped from the page holding its start to the page holding its end.
+            let offset = region.va % layout::PAGE_SIZE;
+            mapped.regions +=
+                (offset + region.size).div_ceil(layout::PAGE_SIZE) * layout::PAGE_SIZE;
+        }
+        mapped
+    }
+
     /// Physical address of its heap.
     pub fn heap_phys(&self) -> Option<u64> {
         let area = self.areas.iter().find(|a| a.va == layout::HEAP_BASE)?;
@@ -458,4 +510,27 @@ pub fn region_rights(caps: &ComponentCaps, id: usize) -> Option<Rights> {
         .iter()
         .find(|(_, c)| c.object() == ObjectRef::Region(id))
         .map(|(_, c)| c.rights())
+}
+
+impl super::Process {
+    /// What this process's translation table maps, by kind.
+    pub fn mapped(&self) -> MappedBytes {
+        self.space.mapped()
+    }
+}
+
+impl super::Processes {
+    /// Kernel heap bytes the processes hold: the component host's shared pages once, and each
+    /// process's own memory and translation-table pool.
+    pub fn heap_bytes(&self) -> u64 {
+        let own: u64 = self
+            .processes
+            .iter()
+            .map(|p| {
+                let (private, tables) = p.space.footprint();
+                private + tables
+            })
+            .sum();
+        own + self._host.shared_bytes()
+    }
 }

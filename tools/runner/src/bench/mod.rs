@@ -33,6 +33,7 @@ use crate::package::{
 };
 use crate::{Board, Input, Outcome, Qemu, image_dir, number_after};
 
+mod calls;
 mod table;
 pub use table::{Figure, Table, Target, Unit, format_value, grouped};
 
@@ -112,6 +113,9 @@ fn bench_board(board: Board, report: &mut String, table: &mut Table) -> Result<(
         if wanted(name) {
             section(board, report, table)?;
         }
+    }
+    if wanted("calls") {
+        calls::figures(board, report, table)?;
     }
     Ok(())
 }
