@@ -33,6 +33,7 @@ use crate::package::{
 };
 use crate::{Board, Input, Outcome, Qemu, image_dir, number_after};
 
+mod compute;
 mod table;
 pub use table::{Figure, Table, Target, Unit, format_value, grouped};
 
@@ -102,6 +103,9 @@ fn bench_board(board: Board, report: &mut String, table: &mut Table) -> Result<(
     writeln!(report, "\n## {} ({})\n", board.name(), board.machine())?;
     if wanted("core") {
         core_figures(board, report, table)?;
+    }
+    if wanted("compute") {
+        compute::figures(board, report, table)?;
     }
     Ok(())
 }
