@@ -6,6 +6,7 @@
 //! fault whose report the harness checks (the fault handler exits with status 3). Scenarios
 //! never change how the kernel under test works: they only poke at it.
 
+mod compute;
 mod el0;
 
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -41,6 +42,7 @@ const SCENARIOS: &[Scenario] = &[
     ("sec001-read", sec001_read),
     ("run", run_for_a_while),
     ("el0", el0::el0),
+    ("compute", compute::compute),
 ];
 
 /// Run the scenario named on the semihosting command line, if any; without one the test
@@ -168,6 +170,12 @@ fn sec001_read(info: &BoardInfo, system: &mut System) {
 /// line as `seconds=N` (default 10), then print statistics and exit: the QEMU tests of stage 3
 /// read the components' log lines.
 fn run_for_a_while(_: &BoardInfo, system: &mut System) {
+    run_and_report(system, "run");
+}
+
+/// What `run` does, for scenarios that first do something of their own: run the system for
+/// `seconds=N` (default 10), print statistics, pass as `name`.
+fn run_and_report(system: &mut System, name: &str) -> ! {
     let mut buffer = [0u8; 256];
     let seconds = semihosting::command_line(&mut buffer)
         .and_then(|line| {
@@ -194,7 +202,7 @@ fn run_for_a_while(_: &BoardInfo, system: &mut System) {
         log_after.dropped_frames - log_before.dropped_frames
     );
     crate::boot::print_statistics(system);
-    pass("run");
+    pass(name)
 }
 
 /// Count tick interrupts over a measured interval of the counter.

@@ -54,6 +54,9 @@ pub const IRQ_STORM_MANIFEST: &str = "components/irq-storm.toml";
 /// The demo's pipeline beside uart-echo whose host crashes mid-stream once (test images only:
 /// the restart test).
 pub const ECHO_RESTART_MANIFEST: &str = "components/echo-restart.toml";
+/// The compute suite compiled to wasm, alone: the `compute` scenario runs it after the same
+/// kernels natively (`just bench`'s native baseline, and its QEMU test).
+pub const BENCH_COMPUTE_MANIFEST: &str = "components/bench-compute.toml";
 /// A component host that loops before it mounts (the boot must fail at stage 3, naming it).
 pub const MOUNT_ATTACK_MANIFEST: &str = "components/attack-mount.toml";
 /// One component timing host calls from wasm and its sleeps' wake-ups (`just bench`'s `calls`
@@ -204,6 +207,7 @@ pub fn prepare() -> Result<PathBuf> {
     pack(IRQ_STORM_MANIFEST)?;
     pack(ECHO_RESTART_MANIFEST)?;
     pack(BENCH_CALLS_MANIFEST)?;
+    pack(BENCH_COMPUTE_MANIFEST)?;
     for board in Board::ALL {
         qemu_dtb(board)?;
     }

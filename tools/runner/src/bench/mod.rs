@@ -34,6 +34,7 @@ use crate::package::{
 use crate::{Board, Input, Outcome, Qemu, image_dir, number_after};
 
 mod calls;
+mod compute;
 mod table;
 pub use table::{Figure, Table, Target, Unit, format_value, grouped};
 
@@ -116,6 +117,9 @@ fn bench_board(board: Board, report: &mut String, table: &mut Table) -> Result<(
     }
     if wanted("calls") {
         calls::figures(board, report, table)?;
+    }
+    if wanted("compute") {
+        compute::figures(board, report, table)?;
     }
     Ok(())
 }
