@@ -29,8 +29,7 @@ use embedded_alloc::LlffHeap as Heap;
 use ruvix_caps::ComponentCaps;
 use ruvix_manifest::{RestartPolicy, RvfManifest};
 use ruvix_process_abi::{
-    BOOT_MAGIC, BootInfo, MAX_WAITS, REGION_HELD, REGION_MMIO, REGION_WRITABLE, WAIT_CONSOLE,
-    layout, wait_interrupt, wait_receive, wait_send,
+    BOOT_MAGIC, BootInfo, MAX_WAITS, REGION_HELD, REGION_MMIO, REGION_WRITABLE, layout,
 };
 use ruvix_runtime::{RegionBacking, Runtime, SliceOutcome, Step, WaitOn};
 
@@ -179,12 +178,7 @@ fn run(runtime: &mut Runtime<HostPlatform>) -> ! {
                 for wait in runtime.waits() {
                     if !waits.contains(&wait) && waits.len() < MAX_WAITS {
                         waits.push(wait);
-                        words.push(match wait {
-                            WaitOn::Send(q) => wait_send(q.0),
-                            WaitOn::Receive(q) => wait_receive(q.0),
-                            WaitOn::Interrupt(i) => wait_interrupt(i.0),
-                            WaitOn::Console => WAIT_CONSOLE,
-                        });
+                        words.push(platform::wait_word(wait));
                     }
                 }
                 if waits.is_empty() && next_wakeup_ticks.is_none() {

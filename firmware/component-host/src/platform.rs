@@ -7,12 +7,15 @@
 use alloc::string::String;
 use core::fmt::Write;
 
+use alloc::format;
 use alloc::vec;
 use alloc::vec::Vec;
 use ruvix_caps::{Handle, RegionId};
-use ruvix_process_abi::Status;
+use ruvix_process_abi::{Status, WAIT_CONSOLE, wait_interrupt, wait_receive, wait_send};
 
-use ruvix_runtime::{CallError, LogLevel, Platform, QueueRefusal, RegionBacking, RuntimeEvent};
+use ruvix_runtime::{
+    CallError, LogLevel, Park, Platform, QueueRefusal, RegionBacking, RuntimeEvent, WaitOn,
+};
 
 use crate::svc::{self, call_error};
 
@@ -29,6 +32,16 @@ pub fn counter() -> u64 {
     // (CNTKCTL_EL1.EL0PCTEN).
     unsafe { core::arch::asm!("isb", "mrs {}, cntpct_el0", out(reg) ticks, options(nostack)) };
     ticks
+}
+
+/// The `wait` call's word for what a task waits on.
+pub fn wait_word(wait: WaitOn) -> u32 {
+    match wait {
+        WaitOn::Send(q) => wait_send(q.0),
+        WaitOn::Receive(q) => wait_receive(q.0),
+        WaitOn::Interrupt(i) => wait_interrupt(i.0),
+        WaitOn::Console => WAIT_CONSOLE,
+    }
 }
 
 /// The longest system report the host asks for.
@@ -90,6 +103,23 @@ impl Platform for HostPlatform {
 
     fn log_dropped(&mut self, _component: &str) {
         svc::log_dropped();
+    }
+
+    fn park(&mut self, park: Park, fuel: u64) -> bool {
+        // The process itself waits in the kernel, right inside the host call: the task stays
+        // where it is in the interpreter.
+        let waited = match park {
+            Park::Yield => {
+                svc::yield_now(fuel);
+                Ok(0)
+            }
+            Park::Until(deadline) => svc::wait(&[], deadline, fuel),
+            Park::On(wait) => svc::wait(&[wait_word(wait)], u64::MAX, fuel),
+        };
+        if let Err(status) = waited {
+            svc::fault(&format!("wait refused: {status}"))
+        }
+        true
     }
 
     fn mmio_read32(&mut self, address: u64) -> u32 {

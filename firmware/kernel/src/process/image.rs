@@ -82,6 +82,16 @@ impl HostImage {
         self.shared.iter().flatten().map(UserPages::len).sum()
     }
 
+    /// Bytes of those the kernel heap holds (copies; none when mapped in place).
+    pub fn shared_heap_bytes(&self) -> u64 {
+        self.shared
+            .iter()
+            .flatten()
+            .filter(|pages| pages.from_heap())
+            .map(UserPages::len)
+            .sum()
+    }
+
     /// Bytes of writable data and bss (each process has its own).
     pub fn private_bytes(&self) -> u64 {
         self.segments()

@@ -55,6 +55,11 @@ impl UserPages {
         self.base.as_ptr() as u64
     }
 
+    /// Whether the pages came from the heap (else they are the kernel image's, in place).
+    pub fn from_heap(&self) -> bool {
+        self.owned
+    }
+
     /// Size in bytes (whole pages).
     pub fn len(&self) -> u64 {
         self.len as u64

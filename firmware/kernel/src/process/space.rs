@@ -520,7 +520,8 @@ impl super::Process {
 }
 
 impl super::Processes {
-    /// Kernel heap bytes the processes hold: the component host's shared pages once, and each
+    /// Kernel heap bytes the processes hold: the component host's shared pages if they were
+    /// copied (they are mapped in place from the kernel image when they can be), and each
     /// process's own memory and translation-table pool.
     pub fn heap_bytes(&self) -> u64 {
         let own: u64 = self
@@ -531,6 +532,6 @@ impl super::Processes {
                 private + tables
             })
             .sum();
-        own + self._host.shared_bytes()
+        own + self._host.shared_heap_bytes()
     }
 }

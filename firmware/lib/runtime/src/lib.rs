@@ -116,7 +116,7 @@ pub use host::calls::MAX_LOG_LINE;
 pub use host::link::HOST_CALL_FUEL;
 pub use imports::{HostFn, IMPORTS, ImportSpec, Interface, Interfaces};
 pub use mount::check_component;
-pub use platform::{LogLevel, Platform, RegionBacking};
+pub use platform::{LogLevel, Park, Platform, RegionBacking};
 pub use queues::{LocalQueues, QueueBackend, QueueRefusal};
 pub use ruvix_log_ring::LogCounts;
 /// The scheduling and restart policy (the `ruvix-sched` crate, which needs no interpreter).

@@ -9,8 +9,19 @@ use alloc::vec::Vec;
 
 use crate::abi::CallError;
 use crate::event::RuntimeEvent;
-use crate::policy::ticks_to_us;
+use crate::policy::{WaitOn, ticks_to_us};
 use crate::queues::QueueRefusal;
+
+/// What a task waits for when its host call waits in place ([`Platform::park`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Park {
+    /// `task.yield-now`: let others run, then go on.
+    Yield,
+    /// A sleep: until the counter reaches this many ticks.
+    Until(u64),
+    /// A queue, an interrupt or the console.
+    On(WaitOn),
+}
 
 /// The hardware the runtime needs, implemented by the kernel (and by a fake in host tests).
 ///
@@ -50,6 +61,17 @@ pub trait Platform {
     /// `system-info.report(topic)` for a holder of `system-info`: the kernel's text report
     /// (`topic` 0 uptime, 1 tasks, 2 queues, 3 log).
     fn system_info(&mut self, topic: u32) -> Result<Vec<u8>, CallError>;
+
+    /// Waits right inside the host call that must wait, instead of suspending the task (which
+    /// takes it out of the interpreter and back in: the costliest part of a blocking call).
+    /// The runtime asks only when the task is the only one it runs, so nothing else of its
+    /// could run meanwhile. `fuel` is what the task has spent so far (for the kernel's
+    /// reports). Returns when the wait may be over (the runtime checks and may ask again);
+    /// `false` if the platform cannot wait in place (the default): the task is suspended.
+    fn park(&mut self, park: Park, fuel: u64) -> bool {
+        let _ = (park, fuel);
+        false
+    }
 
     /// `capabilities.lookup(name)`, given `local`, the answer of the runtime's copy of the
     /// component's table. By default that answer; the component host asks the kernel, whose

@@ -188,6 +188,10 @@ impl<P: Platform + 'static> Runtime<P> {
             report.components.push(mounted);
         }
         report.ticks = runtime.now().saturating_sub(started);
+        // A task alone may wait inside its host calls: nothing else here could run meanwhile.
+        if let Ok(mut shared) = runtime.shared.try_borrow_mut() {
+            shared.park_in_place = runtime.tasks.len() == 1;
+        }
         Ok((runtime, report))
     }
 
@@ -321,7 +325,10 @@ impl<P: Platform + 'static> Runtime<P> {
         let fuel = component.fuel_slice.max(task.required_fuel);
         task.required_fuel = 0;
         task.stats.slices = task.stats.slices.saturating_add(1);
-        live.store.data_mut().fuel_overdraft = 0;
+        let state = live.store.data_mut();
+        state.fuel_overdraft = 0;
+        state.fuel_before_slice = task.stats.fuel;
+        state.slice_fuel = fuel;
         if live.store.set_fuel(fuel).is_err() {
             return internal("fuel metering is off");
         }

@@ -22,7 +22,7 @@ use crate::abi::{
 };
 use crate::event::RuntimeEvent;
 use crate::imports::Interface;
-use crate::platform::Platform;
+use crate::platform::{Park, Platform};
 use crate::policy::{WaitOn, us_to_ticks};
 use crate::queues::QueueRefusal;
 
@@ -703,6 +703,58 @@ pub(crate) enum Completion {
     Done,
     /// Still cannot complete (another task got there first): block again.
     Blocked(WaitOn),
+}
+
+/// A call that must wait (`pending`), waited for in place when the platform can and the task
+/// is alone ([`Platform::park`]): parks until [`complete`] can finish it, then returns as if
+/// the call had not waited. Otherwise (or if the platform declines) the suspension, as before.
+pub(crate) fn park<P: Platform>(
+    ctx: &mut impl AsContextMut<Data = HostState<P>>,
+    pending: Suspend,
+) -> Result<()> {
+    let fuel = {
+        let store = ctx.as_context();
+        let state = store.data();
+        let left = store.get_fuel().unwrap_or(0);
+        state
+            .fuel_before_slice
+            .saturating_add(state.slice_fuel.saturating_sub(left))
+            .saturating_add(state.fuel_overdraft)
+    };
+    loop {
+        let (park, due) = match pending {
+            Suspend::Yield => (Park::Yield, None),
+            Suspend::Sleep { until, .. } => (Park::Until(until), Some(until)),
+            Suspend::Send { queue, .. } => (Park::On(WaitOn::Send(queue)), None),
+            Suspend::Receive { queue, .. } => (Park::On(WaitOn::Receive(queue)), None),
+            Suspend::Console { .. } => (Park::On(WaitOn::Console), None),
+            Suspend::Interrupt { interrupt, .. } => (Park::On(WaitOn::Interrupt(interrupt)), None),
+        };
+        {
+            let shared = ctx.as_context().data().shared.clone();
+            let mut shared = borrow(&shared)?;
+            // A sleep that is due (or the denied sleep, due at 0) is a yield.
+            let park = match due {
+                Some(until) if until <= shared.platform.now_ticks() => Park::Yield,
+                _ => park,
+            };
+            if !shared.park_in_place || !shared.platform.park(park, fuel) {
+                return Err(HostTrap::Suspend(pending));
+            }
+            // Queue events of this task's own calls wake no other task here.
+            shared.drain_queue_events(|_| {});
+            if let Some(until) = due
+                && park != Park::Yield
+                && shared.platform.now_ticks() < until
+            {
+                continue;
+            }
+        }
+        match complete(ctx, pending)? {
+            Completion::Done => return Ok(()),
+            Completion::Blocked(_) => continue,
+        }
+    }
 }
 
 /// Finishes the suspended call `pending` of a task about to run again: retries the send or

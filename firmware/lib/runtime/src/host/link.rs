@@ -39,12 +39,19 @@ pub const HOST_CALL_FUEL: u64 = 100;
 /// Runs one host function for the component: first charges the call to its fuel slice, then
 /// turns the outcome into what wasmi wants (a suspension or guest fault leaves the interpreter
 /// as a host error, which the scheduler inspects).
-fn trap<P>(
+///
+/// A call that must wait first tries to wait where it is ([`calls::park`]): a task alone in
+/// its runtime then never leaves the interpreter for it.
+fn trap<P: Platform>(
     c: &mut Caller<'_, HostState<P>>,
     call: impl FnOnce(&mut Caller<'_, HostState<P>>) -> Result<(), HostTrap>,
 ) -> Ret {
     charge_host_call(c);
-    call(c).map_err(wasmi::Error::host)
+    match call(c) {
+        Err(HostTrap::Suspend(pending)) => calls::park(c, pending),
+        other => other,
+    }
+    .map_err(wasmi::Error::host)
 }
 
 /// Takes [`HOST_CALL_FUEL`] from the caller's slice (what it cannot pay is recorded as

@@ -29,6 +29,9 @@ pub(crate) struct Shared<P> {
     /// Indexed by `RegionId`.
     pub(crate) regions: Vec<RegionBacking>,
     pub(crate) ticks_per_second: u64,
+    /// Whether the runtime runs a single task, which may then wait inside its host calls
+    /// ([`Platform::park`]) instead of being suspended.
+    pub(crate) park_in_place: bool,
 }
 
 impl<P: Platform> Shared<P> {
@@ -43,6 +46,7 @@ impl<P: Platform> Shared<P> {
             queues,
             regions,
             ticks_per_second,
+            park_in_place: false,
         }
     }
 
@@ -345,6 +349,10 @@ pub(crate) struct HostState<P> {
     pub(crate) fuel_overdraft: u64,
     /// The component's log budget.
     pub(crate) log: Rc<RefCell<LogBucket>>,
+    /// The running task's fuel before this slice, and the slice it was given: with the fuel
+    /// left, what it has spent so far (reported when it parks).
+    pub(crate) fuel_before_slice: u64,
+    pub(crate) slice_fuel: u64,
 }
 
 impl<P> HostState<P> {
@@ -363,6 +371,8 @@ impl<P> HostState<P> {
             denied_reported: Interfaces::NONE,
             fuel_overdraft: 0,
             log,
+            fuel_before_slice: 0,
+            slice_fuel: 0,
         }
     }
 }
