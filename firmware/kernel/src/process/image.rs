@@ -87,7 +87,7 @@ impl HostImage {
         self.shared
             .iter()
             .flatten()
-            .filter(|pages| pages.from_heap())
+            .filter(|pages| pages.is_heap())
             .map(UserPages::len)
             .sum()
     }

@@ -56,7 +56,7 @@ impl UserPages {
     }
 
     /// Whether the pages came from the heap (else they are the kernel image's, in place).
-    pub fn from_heap(&self) -> bool {
+    pub fn is_heap(&self) -> bool {
         self.owned
     }
 
