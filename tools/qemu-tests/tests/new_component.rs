@@ -61,6 +61,11 @@ fn package() -> &'static Path {
         let _ = std::fs::remove_dir_all(&work);
         let components = work.join("components");
         copy_tree(&root.join("components"), &components);
+        // `bench-compute` builds the compute suite from the firmware's crates.
+        copy_tree(
+            &root.join("firmware/lib/bench-suite"),
+            &work.join("firmware/lib/bench-suite"),
+        );
         let made = new_component::generate(&components, NAME).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(made.dir, components.join(NAME));
 
