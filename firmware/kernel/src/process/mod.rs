@@ -91,6 +91,9 @@ impl core::fmt::Display for StartError {
     }
 }
 
+/// The words a process waits on, kept inline: a `wait` allocates nothing.
+pub type WaitWords = heapless::Vec<u32, { ruvix_process_abi::MAX_WAITS }>;
+
 /// Where a process stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
@@ -99,7 +102,7 @@ pub enum State {
     /// Running or ready.
     Running,
     /// Every task blocked: sleeping in `wait` on these wait words.
-    Waiting(Vec<u32>),
+    Waiting(WaitWords),
     /// Every task returned.
     Finished,
     /// Faulted: restart pending or stopped for good.

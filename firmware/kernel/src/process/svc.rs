@@ -5,13 +5,12 @@
 
 use alloc::string::String;
 use alloc::vec;
-use alloc::vec::Vec;
 
 use ruvix_caps::{Handle, InterruptId, ObjectKind, ObjectRef, QueueId, Rights};
 use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WaitWord, call};
 use ruvix_queue::QueueError;
 
-use super::{Processes, State};
+use super::{Processes, State, WaitWords};
 use crate::board;
 
 /// The longest text a call passes (log lines, fault reports), as the runtime cuts log lines.
@@ -192,12 +191,10 @@ impl Processes {
             .get_mut(index)
             .ok_or((Status::BadArgument, 0))?;
         let len = usize::try_from(len).unwrap_or(usize::MAX).min(MAX_TEXT);
-        let mut bytes = vec![0; len];
-        process
-            .space
-            .copy_from(ptr, &mut bytes)
-            .map_err(|s| (s, 0))?;
-        let Ok(message) = core::str::from_utf8(&bytes) else {
+        let mut buffer = [0; MAX_TEXT];
+        let bytes = buffer.get_mut(..len).ok_or((Status::BadArgument, 0))?;
+        process.space.copy_from(ptr, bytes).map_err(|s| (s, 0))?;
+        let Ok(message) = core::str::from_utf8(bytes) else {
             return Err((Status::BadArgument, 0));
         };
         // Only a well-formed line takes from the budget; a refused one is counted.
@@ -236,9 +233,10 @@ impl Processes {
             // No capability has so long a name.
             return Err(Status::Denied);
         }
-        let mut bytes = vec![0; len];
-        process.space.copy_from(ptr, &mut bytes)?;
-        let name = core::str::from_utf8(&bytes).map_err(|_| Status::BadArgument)?;
+        let mut buffer = [0; MAX_NAME];
+        let bytes = buffer.get_mut(..len).ok_or(Status::Denied)?;
+        process.space.copy_from(ptr, bytes)?;
+        let name = core::str::from_utf8(bytes).map_err(|_| Status::BadArgument)?;
         // A handle the kernel revoked is gone from the table though its name stays.
         process
             .caps
@@ -262,30 +260,22 @@ impl Processes {
             Ok(queue) => queue,
             Err(status) => return status,
         };
-        let Some(q) = self.queues.get(queue.0 as usize) else {
+        let (Some(q), Some(process)) = (
+            self.queues.get_mut(queue.0 as usize),
+            self.processes.get(index),
+        ) else {
             return Status::BadHandle;
         };
-        if len > q.message_size() as u64 {
+        let Ok(len) = usize::try_from(len) else {
             return Status::TooLarge;
-        }
-        if q.is_full() {
-            return Status::WouldBlock;
-        }
-        let mut message = vec![0; len as usize];
-        if let Some(process) = self.processes.get(index)
-            && let Err(status) = process.space.copy_from(ptr, &mut message)
-        {
-            return status;
-        }
-        let result = match self.queues.get_mut(queue.0 as usize) {
-            Some(q) => q.try_send(&message),
-            None => return Status::BadHandle,
         };
-        match result {
-            Ok(()) => {
+        // Straight from the sender's memory into the slot: one copy.
+        match q.try_send_with(len, |slot| process.space.copy_from(ptr, slot)) {
+            Ok(Ok(())) => {
                 self.wake_waiters();
                 Status::Ok
             }
+            Ok(Err(status)) => status,
             Err(QueueError::Full { .. }) => Status::WouldBlock,
             Err(QueueError::TooLarge { .. }) => Status::TooLarge,
             Err(_) => Status::Denied,
@@ -340,12 +330,15 @@ impl Processes {
             return Err(Status::BadArgument);
         }
         let process = self.processes.get(index).ok_or(Status::BadArgument)?;
-        let mut bytes = vec![0u8; count * 4];
-        process.space.copy_from(ptr, &mut bytes)?;
-        let words: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
-            .collect();
+        let mut buffer = [0u8; MAX_WAITS * 4];
+        let bytes = buffer.get_mut(..count * 4).ok_or(Status::BadArgument)?;
+        process.space.copy_from(ptr, bytes)?;
+        let mut words = WaitWords::new();
+        for w in bytes.chunks_exact(4) {
+            words
+                .push(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
+                .map_err(|_| Status::BadArgument)?;
+        }
         for word in &words {
             let (end, right) = match WaitWord::decode(*word) {
                 WaitWord::Console => (ObjectRef::Console, Rights::READ),

@@ -96,9 +96,27 @@ impl Queue {
 
     /// Appends a copy of `message` at the back.
     pub fn try_send(&mut self, message: &[u8]) -> Result<(), QueueError> {
-        if message.len() > self.message_size {
+        self.try_send_with(message.len(), |slot| {
+            slot.copy_from_slice(message);
+            Ok::<(), core::convert::Infallible>(())
+        })
+        .map(|filled| match filled {
+            Ok(()) => (),
+            Err(never) => match never {},
+        })
+    }
+
+    /// Appends a message of `len` bytes that `fill` writes straight into its slot, so a sender
+    /// in another address space is copied once. The outer error is the queue's (too large,
+    /// full: `fill` is not called); if `fill` fails, its error is returned and nothing is queued.
+    pub fn try_send_with<E>(
+        &mut self,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]) -> Result<(), E>,
+    ) -> Result<Result<(), E>, QueueError> {
+        if len > self.message_size {
             return Err(QueueError::TooLarge {
-                len: message.len(),
+                len,
                 max: self.message_size,
             });
         }
@@ -109,18 +127,24 @@ impl Queue {
             });
         }
         let tail = self.slot_after_head(self.len);
-        // `message.len() <= message_size <= u32::MAX` (checked above and in `new`).
-        let length = u32::try_from(message.len()).unwrap_or(u32::MAX);
+        let Some(slot) = self.slot_mut(tail).get_mut(..len) else {
+            return Err(QueueError::TooLarge {
+                len,
+                max: self.message_size,
+            });
+        };
+        if let Err(error) = fill(slot) {
+            return Ok(Err(error));
+        }
+        // `len <= message_size <= u32::MAX` (checked above and in `new`).
+        let length = u32::try_from(len).unwrap_or(u32::MAX);
         if let Some(stored) = self.lengths.get_mut(tail) {
             *stored = length;
-        }
-        if let Some(slot) = self.slot_mut(tail).get_mut(..message.len()) {
-            slot.copy_from_slice(message);
         }
         self.len = self.len.saturating_add(1);
         self.stats.sent = self.stats.sent.saturating_add(1);
         self.stats.peak_len = self.stats.peak_len.max(self.len);
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// Removes the front message, copying it into the start of `buffer`, and returns its length.

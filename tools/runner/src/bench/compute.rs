@@ -6,13 +6,12 @@
 //! return the same checksum for each kernel, or the comparison means nothing.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Figure, Table, Unit, find, instructions};
+use super::{Figure, Table, Unit, find, instructions, test_image};
 use crate::package::{BENCH_COMPUTE_MANIFEST, pack, package_path, qemu_dtb_path};
-use crate::{Board, Outcome, Qemu, image_dir, number_after};
+use crate::{Board, Outcome, number_after};
 
 /// The suite, as both builds name its kernels (`ruvix_bench_suite::Kernel::name`).
 const KERNELS: [&str; 5] = ["crc32", "matmul", "fib", "heapsort", "parse"];
@@ -52,12 +51,9 @@ fn hex_after(line: &str, marker: &str) -> Option<u32> {
 /// under `-icount shift=0`, to its end.
 fn boot(board: Board) -> Result<Outcome> {
     let seconds = format!("seconds={SECONDS}");
-    let outcome = Qemu::new(board, image_dir(board, true))
-        .semihosting_args(["compute", seconds.as_str()])
+    let outcome = test_image(board, &["compute", seconds.as_str()], true)
         .dtb(qemu_dtb_path(board))
         .initrd(package_path(BENCH_COMPUTE_MANIFEST))
-        .extra_args(["-icount", "shift=0"])
-        .timeout(Duration::from_secs(600))
         .run()?;
     if outcome.exit_code != Some(0) {
         bail!("the compute run failed\n{}", outcome.log());

@@ -53,16 +53,24 @@ struct Run {
     elapsed_ticks: u64,
 }
 
+/// QEMU booting the test image of `board` with these semihosting arguments (a scenario and
+/// its options), counted in guest instructions (`-icount shift=0`) when `icount`.
+fn test_image(board: Board, args: &[&str], icount: bool) -> Qemu {
+    let qemu = Qemu::new(board, image_dir(board, true))
+        .semihosting_args(args.iter().copied())
+        .timeout(Duration::from_secs(600));
+    if icount {
+        qemu.extra_args(["-icount", "shift=0"])
+    } else {
+        qemu
+    }
+}
+
 fn boot(board: Board, seconds: u32, initrd: Option<PathBuf>, icount: bool) -> Result<Run> {
     let seconds_arg = format!("seconds={seconds}");
-    let mut qemu = Qemu::new(board, image_dir(board, true))
-        .semihosting_args(["run", seconds_arg.as_str()])
-        .timeout(Duration::from_secs(600));
+    let mut qemu = test_image(board, &["run", seconds_arg.as_str()], icount);
     if let Some(initrd) = initrd {
         qemu = qemu.dtb(qemu_dtb_path(board)).initrd(initrd);
-    }
-    if icount {
-        qemu = qemu.extra_args(["-icount", "shift=0"]);
     }
     let outcome = qemu.run()?;
     if outcome.exit_code != Some(0) {
@@ -362,8 +370,7 @@ fn interrupt_figures(board: Board, report: &mut String, table: &mut Table) -> Re
     // The console's round trip: a command typed (its last byte's receive interrupt) to the
     // shell's answer being made (the `uptime` report says how long ago the last byte came),
     // beside the running pipeline.
-    let console = Qemu::new(board, image_dir(board, true))
-        .semihosting_args(["run", "seconds=4"])
+    let console = test_image(board, &["run", "seconds=4"], true)
         .dtb(qemu_dtb_path(board))
         .initrd(package_path(DEMO_MANIFEST))
         .input(Input::Script(vec![
@@ -371,8 +378,6 @@ fn interrupt_figures(board: Board, report: &mut String, table: &mut Table) -> Re
             (Duration::from_secs(2), b"uptime\n".to_vec()),
             (Duration::from_secs(2), b"uptime\n".to_vec()),
         ]))
-        .extra_args(["-icount", "shift=0"])
-        .timeout(Duration::from_secs(600))
         .run()?;
     let round_trips: Vec<u64> = console
         .lines
@@ -403,11 +408,7 @@ fn interrupt_figures(board: Board, report: &mut String, table: &mut Table) -> Re
 /// A null supervisor call.
 fn svc_figures(board: Board, report: &mut String, table: &mut Table) -> Result<()> {
     // A null supervisor call from EL0 and back.
-    let el0 = Qemu::new(board, image_dir(board, true))
-        .semihosting_args(["el0"])
-        .extra_args(["-icount", "shift=0"])
-        .timeout(Duration::from_secs(600))
-        .run()?;
+    let el0 = test_image(board, &["el0"], true).run()?;
     let line = find(&el0, "null supervisor calls in ")?;
     let calls = number_after(line, "el0: ").context("calls")?.max(1);
     let ticks = number_after(line, " calls in ").context("ticks")?;

@@ -193,6 +193,33 @@ fn receive_in_place() {
 }
 
 #[test]
+fn send_in_place() {
+    let mut queue = Queue::new(2, 8).unwrap();
+    // The slot is filled in place; a failing fill queues nothing.
+    assert_eq!(
+        queue.try_send_with(3, |slot| {
+            slot.copy_from_slice(b"xyz");
+            Ok::<(), &str>(())
+        }),
+        Ok(Ok(()))
+    );
+    assert_eq!(
+        queue.try_send_with(2, |_| Err("bad pointer")),
+        Ok(Err("bad pointer"))
+    );
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue.stats().sent, 1);
+    // Too large and full are refused before `fill` runs.
+    let refused = queue.try_send_with(9, |_| -> Result<(), &str> { unreachable!() });
+    assert_eq!(refused, Err(QueueError::TooLarge { len: 9, max: 8 }));
+    queue.try_send(b"ab").unwrap();
+    let refused = queue.try_send_with(1, |_| -> Result<(), &str> { unreachable!() });
+    assert_eq!(refused, Err(QueueError::Full { depth: 2 }));
+    assert_eq!(receive(&mut queue).unwrap(), b"xyz");
+    assert_eq!(receive(&mut queue).unwrap(), b"ab");
+}
+
+#[test]
 fn peek_then_consume() {
     let mut queue = Queue::new(2, 8).unwrap();
     queue.try_send(b"abc").unwrap();
