@@ -391,46 +391,22 @@ impl<P: Platform + 'static> Runtime<P> {
                     invocation,
                     pending,
                 };
-                match pending {
-                    Suspend::Yield => {
-                        stats.yields = stats.yields.saturating_add(1);
-                        self.scheduler.ready(id);
-                        SliceOutcome::Yielded
+                match (pending, pending.wait_on()) {
+                    (_, Some(wait)) => {
+                        count_block(stats, wait);
+                        self.scheduler.block(id, wait);
+                        SliceOutcome::Blocked(wait)
                     }
-                    Suspend::Sleep { until, .. } if until <= now => {
-                        // The denied sleep (or a zero one): a yield.
-                        stats.yields = stats.yields.saturating_add(1);
-                        self.scheduler.ready(id);
-                        SliceOutcome::Yielded
-                    }
-                    Suspend::Sleep { until, .. } => {
+                    (Suspend::Sleep { until, .. }, None) if until > now => {
                         stats.sleeps = stats.sleeps.saturating_add(1);
                         self.scheduler.sleep(id, until, now);
                         SliceOutcome::Sleeping { until_ticks: until }
                     }
-                    Suspend::Send { queue, .. } => {
-                        let wait = WaitOn::Send(queue);
-                        count_block(stats, wait);
-                        self.scheduler.block(id, wait);
-                        SliceOutcome::Blocked(wait)
-                    }
-                    Suspend::Receive { queue, .. } => {
-                        let wait = WaitOn::Receive(queue);
-                        count_block(stats, wait);
-                        self.scheduler.block(id, wait);
-                        SliceOutcome::Blocked(wait)
-                    }
-                    Suspend::Console { .. } => {
-                        let wait = WaitOn::Console;
-                        count_block(stats, wait);
-                        self.scheduler.block(id, wait);
-                        SliceOutcome::Blocked(wait)
-                    }
-                    Suspend::Interrupt { interrupt, .. } => {
-                        let wait = WaitOn::Interrupt(interrupt);
-                        count_block(stats, wait);
-                        self.scheduler.block(id, wait);
-                        SliceOutcome::Blocked(wait)
+                    // A yield, or the denied (or a zero) sleep, due already.
+                    (_, None) => {
+                        stats.yields = stats.yields.saturating_add(1);
+                        self.scheduler.ready(id);
+                        SliceOutcome::Yielded
                     }
                 }
             }

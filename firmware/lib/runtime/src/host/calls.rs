@@ -722,13 +722,10 @@ pub(crate) fn park<P: Platform>(
             .saturating_add(state.fuel_overdraft)
     };
     loop {
-        let (park, due) = match pending {
-            Suspend::Yield => (Park::Yield, None),
-            Suspend::Sleep { until, .. } => (Park::Until(until), Some(until)),
-            Suspend::Send { queue, .. } => (Park::On(WaitOn::Send(queue)), None),
-            Suspend::Receive { queue, .. } => (Park::On(WaitOn::Receive(queue)), None),
-            Suspend::Console { .. } => (Park::On(WaitOn::Console), None),
-            Suspend::Interrupt { interrupt, .. } => (Park::On(WaitOn::Interrupt(interrupt)), None),
+        let (park, due) = match (pending, pending.wait_on()) {
+            (Suspend::Sleep { until, .. }, _) => (Park::Until(until), Some(until)),
+            (_, Some(wait)) => (Park::On(wait), None),
+            (_, None) => (Park::Yield, None),
         };
         {
             let shared = ctx.as_context().data().shared.clone();

@@ -423,6 +423,20 @@ pub(crate) enum Suspend {
     },
 }
 
+impl Suspend {
+    /// The event a task suspended so waits for; `None` for a yield or a sleep (time, not an
+    /// event).
+    pub(crate) fn wait_on(&self) -> Option<WaitOn> {
+        match *self {
+            Suspend::Yield | Suspend::Sleep { .. } => None,
+            Suspend::Send { queue, .. } => Some(WaitOn::Send(queue)),
+            Suspend::Receive { queue, .. } => Some(WaitOn::Receive(queue)),
+            Suspend::Console { .. } => Some(WaitOn::Console),
+            Suspend::Interrupt { interrupt, .. } => Some(WaitOn::Interrupt(interrupt)),
+        }
+    }
+}
+
 /// The host error a host function returns to leave the interpreter: a suspension (the call
 /// is resumed later) or a guest fault (the task traps).
 #[derive(Clone, Debug, PartialEq, Eq)]
