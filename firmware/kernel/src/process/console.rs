@@ -104,7 +104,7 @@ impl Processes {
                 (_, Some(ComponentState::RestartPending { .. })) => "down, restart pending",
                 (State::Mounting, _) => "mounting",
                 (State::Running, _) => "ready",
-                (State::Waiting(_), _) => "waiting",
+                (State::Waiting, _) => "waiting",
                 (State::Finished, _) => "finished",
                 (State::Down, _) => "down",
             };
@@ -117,9 +117,9 @@ impl Processes {
                 "{}: {state}, {} restarts, {ms} ms used, {} fuel, {} calls",
                 process.name, process.restarts, process.stats.fuel, process.stats.calls
             );
-            if let State::Waiting(words) = &process.state {
+            if process.state == State::Waiting {
                 report.push_str(", blocked on ");
-                for (n, word) in words.iter().enumerate() {
+                for (n, word) in process.waits.iter().enumerate() {
                     if n > 0 {
                         report.push_str(" or ");
                     }

@@ -91,7 +91,8 @@ impl core::fmt::Display for StartError {
     }
 }
 
-/// The words a process waits on, kept inline: a `wait` allocates nothing.
+/// The words of a process's `wait`, kept in the process itself: a `wait` allocates and moves
+/// nothing.
 pub type WaitWords = heapless::Vec<u32, { ruvix_process_abi::MAX_WAITS }>;
 
 /// Where a process stands.
@@ -101,8 +102,8 @@ pub enum State {
     Mounting,
     /// Running or ready.
     Running,
-    /// Every task blocked: sleeping in `wait` on these wait words.
-    Waiting(WaitWords),
+    /// Every task blocked: sleeping in `wait` on its [`Process::waits`].
+    Waiting,
     /// Every task returned.
     Finished,
     /// Faulted: restart pending or stopped for good.
@@ -117,6 +118,8 @@ pub struct Process {
     space: UserSpace,
     context: UserContext,
     pub state: State,
+    /// The wait words of its latest `wait`: what it sleeps on while `Waiting`.
+    waits: WaitWords,
     pub tasks: usize,
     task: TaskId,
     /// The process's time slice: the manifest's `time_slice_ms` (validated 1..=1000 ms;
@@ -258,6 +261,7 @@ impl Processes {
                 caps,
                 space,
                 state: State::Mounting,
+                waits: WaitWords::new(),
                 tasks: 0,
                 task,
                 slice_ticks: counter_hz * u64::from(decl.time_slice_ms) / 1000,
@@ -341,9 +345,9 @@ impl Processes {
         let Some(index) = self.processes.iter().position(|p| p.task == task) else {
             return false;
         };
-        if let State::Waiting(words) = &self.processes[index].state {
+        if self.processes[index].state == State::Waiting {
             // Back from `wait`: say which waits may succeed now (none: the deadline passed).
-            let satisfied = self.satisfied(words);
+            let satisfied = self.satisfied(&self.processes[index].waits);
             let process = &mut self.processes[index];
             process.context.x[0] = 0;
             process.context.x[1] = satisfied;
@@ -641,9 +645,7 @@ impl Processes {
     /// Wakes every waiting process one of whose waits may now succeed.
     fn wake_waiters(&mut self) {
         for process in &self.processes {
-            if let State::Waiting(words) = &process.state
-                && self.satisfied(words) != 0
-            {
+            if process.state == State::Waiting && self.satisfied(&process.waits) != 0 {
                 self.scheduler.wake(process.task);
             }
         }

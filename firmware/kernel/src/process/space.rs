@@ -52,6 +52,8 @@ pub struct Inputs<'a> {
 /// A range of the process's own memory the kernel may copy from (and to, if writable).
 struct Area {
     va: u64,
+    /// Bytes mapped (its pages' length), kept here for the pointer checks of every call.
+    len: u64,
     what: &'static str,
     user_writable: bool,
     memory: Memory,
@@ -169,6 +171,7 @@ impl UserSpace {
                         .map_err(map_error)?;
                     space.areas.push(Area {
                         va: segment.page_start(),
+                        len: pages.len(),
                         what: "the component host's image",
                         user_writable: false,
                         memory: Memory::Shared(index),
@@ -325,6 +328,7 @@ impl UserSpace {
         let index = self.private.len();
         self.areas.push(Area {
             va,
+            len: pages.len(),
             what,
             user_writable: attributes == Attributes::USER_RW,
             memory: Memory::Private(index),
@@ -433,10 +437,10 @@ impl UserSpace {
     /// The area holding all of `va .. va + len`, and the offset of `va` in it.
     fn area(&self, va: u64, len: u64) -> Option<(&Area, u64)> {
         let end = va.checked_add(len)?;
-        self.areas.iter().find_map(|area| {
-            let size = self.pages(area)?.len();
-            (va >= area.va && end <= area.va + size).then(|| (area, va - area.va))
-        })
+        self.areas
+            .iter()
+            .find(|area| va >= area.va && end <= area.va.saturating_add(area.len))
+            .map(|area| (area, va - area.va))
     }
 
     /// Copies `into.len()` bytes from the process at `va`: only from its own memory (image,

@@ -10,7 +10,7 @@ use ruvix_caps::{Handle, InterruptId, ObjectKind, ObjectRef, QueueId, Rights};
 use ruvix_process_abi::{MAX_NAME, MAX_WAITS, Status, WaitWord, call};
 use ruvix_queue::QueueError;
 
-use super::{Processes, State, WaitWords};
+use super::{Processes, State};
 use crate::board;
 
 /// The longest text a call passes (log lines, fault reports), as the runtime cuts log lines.
@@ -329,17 +329,21 @@ impl Processes {
         if count > MAX_WAITS {
             return Err(Status::BadArgument);
         }
-        let process = self.processes.get(index).ok_or(Status::BadArgument)?;
-        let mut buffer = [0u8; MAX_WAITS * 4];
-        let bytes = buffer.get_mut(..count * 4).ok_or(Status::BadArgument)?;
-        process.space.copy_from(ptr, bytes)?;
-        let mut words = WaitWords::new();
+        let process = self.processes.get_mut(index).ok_or(Status::BadArgument)?;
+        // Zeroes only what the words take (not the whole `MAX_WAITS`).
+        let mut bytes = heapless::Vec::<u8, { MAX_WAITS * 4 }>::new();
+        bytes
+            .resize(count * 4, 0)
+            .map_err(|_| Status::BadArgument)?;
+        process.space.copy_from(ptr, &mut bytes)?;
+        process.waits.clear();
         for w in bytes.chunks_exact(4) {
-            words
+            process
+                .waits
                 .push(u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
                 .map_err(|_| Status::BadArgument)?;
         }
-        for word in &words {
+        for word in &process.waits {
             let (end, right) = match WaitWord::decode(*word) {
                 WaitWord::Console => (ObjectRef::Console, Rights::READ),
                 WaitWord::Interrupt(id) => (ObjectRef::Interrupt(InterruptId(id)), Rights::READ),
@@ -357,13 +361,16 @@ impl Processes {
         }
         let task = process.task;
         self.collect_interrupts();
-        let satisfied = self.satisfied(&words);
+        let satisfied = self
+            .processes
+            .get(index)
+            .map_or(0, |process| self.satisfied(&process.waits));
         let now = board::timer::counter();
         if satisfied != 0 || deadline <= now {
             return Ok(Some(satisfied));
         }
         if let Some(process) = self.processes.get_mut(index) {
-            process.state = State::Waiting(words);
+            process.state = State::Waiting;
         }
         self.scheduler.sleep(task, deadline, now);
         Ok(None)
