@@ -11,6 +11,12 @@ pub use ruvix_runner::{Board, Outcome, Qemu};
 /// machines vary.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
+/// For runs under `-icount`, which last a number of guest seconds, not wall seconds: a guest
+/// second is 10⁹ instructions however long the host takes for them, and a busy system (the
+/// ticker at 1 kHz beside the pipeline, with a process switch every few thousand
+/// instructions) takes close to a minute for three of them beside the other tests.
+pub const ICOUNT_TIMEOUT: Duration = Duration::from_secs(240);
+
 /// Exit statuses the kernel uses (board::ExitCode).
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
@@ -65,13 +71,14 @@ fn boot_initrd_with_qemu_args(
     initrd: &std::path::Path,
     qemu_args: &[&str],
 ) -> Outcome {
+    let icount = qemu_args.contains(&"-icount");
     let qemu = Qemu::for_test(board)
         .unwrap_or_else(|e| panic!("{e}"))
         .semihosting_args(args.iter().copied())
         .dtb(dtb(board))
         .initrd(initrd)
         .extra_args(qemu_args.iter().copied())
-        .timeout(TIMEOUT);
+        .timeout(if icount { ICOUNT_TIMEOUT } else { TIMEOUT });
     let outcome = qemu
         .run()
         .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));

@@ -28,7 +28,7 @@ fn run_counted(board: Board, initrd: Option<&std::path::Path>) -> Outcome {
         .unwrap_or_else(|e| panic!("{e}"))
         .semihosting_args(["run", seconds.as_str()])
         .extra_args(["-icount", "shift=0"])
-        .timeout(TIMEOUT * 3);
+        .timeout(ICOUNT_TIMEOUT);
     if let Some(initrd) = initrd {
         qemu = qemu.dtb(dtb(board)).initrd(initrd);
     }
@@ -185,7 +185,7 @@ fn the_tick_counts_at_its_rate_under_log_load(board: Board) {
         .unwrap_or_else(|e| panic!("{e}"))
         .semihosting_args(["timer-log"])
         .extra_args(["-icount", "shift=0"])
-        .timeout(TIMEOUT)
+        .timeout(ICOUNT_TIMEOUT)
         .run()
         .unwrap_or_else(|e| panic!("could not run QEMU: {e}"));
     assert!(!run.timed_out, "QEMU timed out\n{}", run.log());
